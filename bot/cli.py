@@ -1,0 +1,173 @@
+"""`oops`: run the bot, print its Slack manifest, check the team's files, or watch a demo incident."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from bot.config import AppConfig, load_config
+from bot.datafile import DataFileError
+from bot.manifest import build_manifest
+
+app = typer.Typer(
+    help="oops: a Slack bot that walks your team through its own business mistakes.\n\n"
+    "New here? Run `oops demo` to watch one incident from /oops to its retrospective, no Slack needed.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+console = Console()
+err = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Path of app.yaml (default: $OOPS_CONFIG, else ./app.yaml)."),
+]
+
+NO_TOKENS = """[bold]oops needs a Slack app before it can serve.[/bold]
+
+1. Print the app manifest:        [cyan]oops manifest > manifest.yaml[/cyan]
+2. Create the app from it:        https://api.slack.com/apps → Create New App → From a manifest
+3. Install it to your workspace, then set, in the environment (never in app.yaml):
+     [cyan]SLACK_BOT_TOKEN[/cyan]   xoxb-…  (OAuth & Permissions → Bot User OAuth Token)
+     [cyan]SLACK_APP_TOKEN[/cyan]   xapp-…  (Basic Information → App-Level Tokens, scope connections:write;
+                       Socket Mode, the default)
+     [cyan]SLACK_SIGNING_SECRET[/cyan]        (Basic Information; needed for --http)
+4. Run [cyan]make run[/cyan] (or [cyan]oops serve[/cyan]) again.
+
+Meanwhile, [bold]oops demo[/bold] runs a whole incident against a local Slack emulator: no account, no key."""
+
+
+def _config(path: Path | None) -> AppConfig:
+    try:
+        return load_config(path)
+    except DataFileError as exc:
+        err.print(f"[red]Cannot use the configuration:[/red] {exc}")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    http: Annotated[
+        bool, typer.Option("--http", help="Serve Slack's requests over HTTP instead of Socket Mode.")
+    ] = False,
+    host: Annotated[str, typer.Option(help="Address to listen on, with --http.")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="Port to listen on, with --http.")] = 3000,
+) -> None:
+    """Run the bot: Socket Mode by default (no public URL), or HTTP at /slack/events with --http."""
+    from bot.runtime import Secrets, build_runtime
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cfg = _config(config)
+    secrets = Secrets.from_env()
+    missing = [
+        name
+        for name, value in (
+            ("SLACK_BOT_TOKEN", secrets.bot_token),
+            (
+                "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN",
+                secrets.signing_secret if http else secrets.app_token,
+            ),
+        )
+        if not value
+    ]
+    if missing:
+        err.print(f"Not set: {', '.join(missing)}.\n")
+        err.print(NO_TOKENS)
+        raise typer.Exit(2)
+    try:
+        runtime = build_runtime(cfg, secrets)
+    except DataFileError as exc:
+        err.print(f"[red]Cannot start:[/red] {exc}")
+        raise typer.Exit(1) from None
+    runtime.start()
+    try:
+        if http:
+            from bot.http import make_server
+
+            server = make_server(runtime.app, host=host, port=port)
+            console.print(f"oops is listening on http://{host}:{port}/slack/events")
+            server.run()
+        else:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            console.print("oops is connected to Slack in Socket Mode. Type /oops in a channel.")
+            SocketModeHandler(runtime.app, secrets.app_token).start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.stop()
+
+
+@app.command()
+def manifest(
+    http_url: Annotated[
+        str | None,
+        typer.Option(help="Public URL of /slack/events for HTTP mode; leave out for Socket Mode."),
+    ] = None,
+    name: Annotated[str, typer.Option(help="The app's name in Slack.")] = "oops",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of YAML.")] = False,
+) -> None:
+    """Print the Slack app manifest: paste it at api.slack.com/apps → Create New App → From a manifest."""
+    data = build_manifest(name=name, http_url=http_url)
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+@app.command()
+def check(config: ConfigOption = None) -> None:
+    """Validate app.yaml, the runbooks and the prompts; say exactly where anything is wrong."""
+    from bot.drafting import PromptError, load_prompts
+    from bot.runtime import load_team_runbooks
+
+    cfg = _config(config)
+    try:
+        runbooks = load_team_runbooks(cfg)
+        load_prompts(cfg.prompts_path)
+    except (DataFileError, PromptError) as exc:
+        err.print(f"[red]✗[/red] {exc}")
+        raise typer.Exit(1) from None
+    table = Table(title=f"Runbooks for {cfg.team.name}", show_lines=False)
+    for column in ("runbook", "name", "questions", "scale levels", "may notify"):
+        table.add_column(column)
+    for rb in runbooks.values():
+        depts = sorted({rule.department for rule in rb.departments})
+        table.add_row(rb.id, rb.name, str(len(rb.questions)), " < ".join(rb.scale.levels), ", ".join(depts))
+    console.print(table)
+    console.print(
+        f"[green]✓[/green] app.yaml, {len(runbooks)} runbook(s) and the prompts are valid. "
+        f"Drafting with: {cfg.drafting.provider}. Database: {cfg.resolved_database_url().split('://')[0]}."
+    )
+
+
+@app.command()
+def demo(
+    config: ConfigOption = None,
+    keep: Annotated[
+        Path | None, typer.Option(help="Keep the demo's SQLite database at this path (default: a temp file).")
+    ] = None,
+) -> None:
+    """Run one realistic incident through the real bot against a local Slack emulator, and print it."""
+    from bot.demo import run_demo
+
+    cfg = _config(config)
+    run_demo(cfg, console, keep=keep)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""The team's configuration: app.yaml, validated, with per-run overrides from the environment.
+
+Secrets (Slack tokens, signing secret, model keys) are never read from app.yaml: they come from the
+environment only, so the file can be committed and reviewed like code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from datetime import time
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.datafile import DataFile
+
+DEFAULT_CONFIG = "app.yaml"
+_DEPARTMENT_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Team(_Strict):
+    name: str = Field(min_length=1, max_length=80)
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as 'Europe/London')"
+            ) from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Brand(_Strict):
+    name: str = Field(min_length=1, max_length=80)
+    voice: str = Field(
+        min_length=1, max_length=500, description="How the brand sounds, for the apology drafter."
+    )
+    signature: str = Field(min_length=1, max_length=120)
+    default_offer: str | None = Field(default=None, max_length=300)
+
+
+class Department(_Strict):
+    label: str = Field(min_length=1, max_length=40)
+    channel: str = Field(min_length=2, max_length=80, description="Channel ID (C…) or name (#finance).")
+
+
+class Drafting(_Strict):
+    provider: Literal["template", "openai", "anthropic", "ollama"] = "template"
+    model: str | None = None
+    base_url: str | None = None
+    temperature: float = Field(default=0.3, ge=0, le=2)
+    timeout_seconds: float = Field(default=20, gt=0, le=300)
+    max_retries: int = Field(default=1, ge=0, le=5)
+
+    @model_validator(mode="after")
+    def _model_named(self) -> Drafting:
+        if self.provider != "template" and not self.model:
+            raise ValueError(f"provider {self.provider!r} needs a model name (drafting.model)")
+        return self
+
+
+class Retrospective(_Strict):
+    delay_working_days: int = Field(default=2, ge=0, le=30)
+    at: time = time(10, 0)
+
+
+class AppConfig(_Strict):
+    team: Team
+    brand: Brand
+    departments: dict[str, Department] = Field(min_length=1)
+    digest_channel: str | None = None
+    drafting: Drafting = Drafting()
+    database_url: str = "sqlite:///oops.db"
+    retrospective: Retrospective = Retrospective()
+    runbooks_dir: Path = Path("runbooks")
+    prompts_dir: Path = Path("prompts")
+    # Where app.yaml was read from: relative paths above are resolved against it.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("departments")
+    @classmethod
+    def _department_ids(cls, value: dict[str, Department]) -> dict[str, Department]:
+        for key in value:
+            if not _DEPARTMENT_ID.match(key):
+                raise ValueError(f"department id {key!r} must be lower-case letters, digits, '-' or '_'")
+        return value
+
+    @property
+    def runbooks_path(self) -> Path:
+        return (self.base_dir / self.runbooks_dir).resolve()
+
+    @property
+    def prompts_path(self) -> Path:
+        return (self.base_dir / self.prompts_dir).resolve()
+
+    def resolved_database_url(self) -> str:
+        """A relative SQLite path is taken relative to app.yaml, so the bot finds its file wherever it starts."""
+        url = self.database_url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str((self.base_dir / url[len(prefix) :]).resolve())
+        return url
+
+
+def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = None) -> AppConfig:
+    """Read app.yaml (``OOPS_CONFIG`` or ./app.yaml) and apply ``OOPS_DATABASE_URL``."""
+    env = os.environ if env is None else env
+    path = Path(path or env.get("OOPS_CONFIG") or DEFAULT_CONFIG)
+    config = DataFile.read(path).validate(AppConfig)
+    config = config.model_copy(update={"base_dir": path.resolve().parent})
+    if env.get("OOPS_DATABASE_URL"):
+        config = config.model_copy(update={"database_url": env["OOPS_DATABASE_URL"]})
+    return config

@@ -1,0 +1,225 @@
+"""`oops demo`: one realistic incident through the real bot, against a local Slack emulator.
+
+The bot runs exactly as in production HTTP mode (waitress, Bolt, signature checks, SQLite,
+APScheduler, the template drafter); the emulator plays Slack: it answers the Web API and sends
+signed slash commands, clicks and modal submissions, as a team would make them.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from bot.config import AppConfig
+from bot.emulator import SlackDriver, SlackEmulator, render_channel
+from bot.http import EVENTS_PATH, make_server
+from bot.runtime import Runtime, Secrets, build_runtime
+from bot.slack import ids
+
+REPORTER, DECIDER, REVIEWER = "U0AILSA", "U0MARC", "U0JO"
+INCIDENT_CHANNEL = "C0OOPS"
+
+# The story: a cohort of existing customers was added to a list that triggers the welcome flow,
+# so 27,463 people who already own a kit were welcomed again, with the new-customer discount.
+SUMMARY = "Welcome email sent to 27,463 existing customers"
+DETAILS = (
+    "Existing customers were added to the list that starts the welcome flow, so every one of them got "
+    "the welcome email and its 10% new-customer code. Noticed 40 minutes later from replies."
+)
+ANSWERS: dict[str, str] = {
+    "people_affected": "27,463",
+    "audience": "customers",
+    "what_went_wrong": "wrong_list",
+    "money_at_stake": "0",
+    "complaints": "12",
+    "public_posts": "no",
+    "still_happening": "no",
+    "can_be_undone": "no",
+}
+
+
+@dataclass
+class DemoBot:
+    """The bot served over HTTP on a free local port, and the Slack emulator it talks to."""
+
+    runtime: Runtime
+    emulator: SlackEmulator
+    driver: SlackDriver
+
+    def settle(self) -> None:
+        """Wait until the bot has finished everything the last request started."""
+        self.runtime.wait_idle(timeout=30)
+
+
+@contextmanager
+def demo_bot(config: AppConfig, database_url: str) -> Iterator[DemoBot]:
+    channels = {INCIDENT_CHANNEL: "oops"}
+    for dept in config.departments.values():
+        name = dept.channel.lstrip("#")
+        channels.setdefault(f"C0{name.upper()[:8]}", name)
+    users = {REPORTER: "ailsa", DECIDER: "marc", REVIEWER: "jo"}
+    signing_secret = secrets.token_hex(16)
+    with SlackEmulator(channels=channels, users=users) as emulator:
+        secrets_ = Secrets(
+            bot_token=emulator.bot_token,
+            app_token=None,
+            signing_secret=signing_secret,
+            api_url=emulator.base_url,
+        )
+        runtime = build_runtime(config.model_copy(update={"database_url": database_url}), secrets_)
+        runtime.start()
+        server = make_server(runtime.app, host="127.0.0.1", port=0, threads=4)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{server.effective_port}{EVENTS_PATH}"
+            yield DemoBot(runtime, emulator, SlackDriver(url, signing_secret, emulator))
+        finally:
+            server.close()
+            runtime.stop()
+
+
+def _fill(view: dict[str, Any], wanted: dict[str, str]) -> dict[str, Any]:
+    """Answer the modal's questions that the story knows; leave the rest as the modal has them."""
+    blocks = {b.get("block_id") for b in view["blocks"]}
+    return {key: value for key, value in wanted.items() if key in blocks}
+
+
+def _button_message(bot: DemoBot, action_id: str) -> Any:
+    message = bot.emulator.find_message(
+        lambda m: any(e.get("action_id") == action_id for b in m.blocks for e in b.get("elements", []))
+    )
+    if message is None:
+        raise RuntimeError(f"the bot never showed a {action_id!r} button")
+    return message
+
+
+def _click(bot: DemoBot, action_id: str, user: str) -> None:
+    message = _button_message(bot, action_id)
+    bot.driver.click(message.channel, message.ts, action_id, user=user)
+    bot.settle()
+
+
+def walk_incident(bot: DemoBot) -> int:
+    """Play the team: report, decide, approve the apology, schedule and hold the retrospective."""
+    emu, driver = bot.emulator, bot.driver
+    driver.slash("/oops", SUMMARY, user=REPORTER, channel=INCIDENT_CHANNEL)
+    bot.settle()
+    report = emu.opened_views[-1]
+    values = {"details": DETAILS}
+    values.update(_fill(report, {ids.QUESTION_PREFIX + k: v for k, v in ANSWERS.items()}))
+    driver.submit_view(report["id"], values, user=REPORTER)
+    bot.settle()
+
+    header = emu.messages(INCIDENT_CHANNEL)[-1]
+    snap_id = _incident_id(bot, header.ts)
+    recommended = bot.runtime.services.snapshot(snap_id).recommendation
+    decide_id = ids.DECIDE_PREFIX + recommended.value
+    _click(bot, decide_id, DECIDER)
+    decide_view = emu.opened_views[-1]
+    driver.submit_view(
+        decide_view["id"],
+        _fill(
+            decide_view,
+            {
+                "note": "Honest and light: everyone who got it may keep the welcome code.",
+                "what_was_fixed": "The existing customers are off the welcome list and the flow is paused.",
+                "customer_action": "Nothing. The code in that email works for you too, until the end of the month.",
+            },
+        ),
+        user=DECIDER,
+    )
+    bot.settle()
+
+    if bot.runtime.services.snapshot(snap_id).draft is not None:
+        _click(bot, ids.DRAFT_REGENERATE, DECIDER)
+        _click(bot, ids.DRAFT_APPROVE, DECIDER)
+
+    _click(bot, ids.RETRO_SCHEDULE, DECIDER)
+    # Two working days pass: bring the stored reminder job forward instead of waiting.
+    bot.runtime.retro_scheduler.run_now(snap_id)
+    emu.wait_for(lambda e: _button_or_none(e, ids.RETRO_START), timeout=30)
+    bot.settle()
+    _click(bot, ids.RETRO_START, REVIEWER)
+    retro_view = emu.opened_views[-1]
+    driver.submit_view(
+        retro_view["id"],
+        {
+            "what_went_wrong": "A cohort of existing customers was added to the list that starts the welcome flow.",
+            "root_cause": "Adding contacts to a list can trigger its automations, and nothing warned us.",
+            "what_we_change": "Lists that trigger a flow are marked, and imports into them need a second pair of eyes.",
+            "checklist": "Check which automations a list triggers before adding contacts to it\n"
+            "Send to a test list first",
+        },
+        user=REVIEWER,
+    )
+    bot.settle()
+    return snap_id
+
+
+def _button_or_none(emu: SlackEmulator, action_id: str) -> bool:
+    return (
+        emu.find_message(
+            lambda m: any(e.get("action_id") == action_id for b in m.blocks for e in b.get("elements", []))
+        )
+        is not None
+    )
+
+
+def _incident_id(bot: DemoBot, header_ts: str) -> int:
+    with bot.runtime.store.transaction() as repo:
+        for incident in repo.incidents(limit=5):
+            if incident.header_ts == header_ts and incident.id is not None:
+                return incident.id
+    raise RuntimeError("the report did not open an incident")
+
+
+def print_story(bot: DemoBot, incident_id: int, console: Console) -> None:
+    emu = bot.emulator
+    console.print(Panel.fit("#oops, as the team sees it in Slack", style="bold"))
+    console.print(render_channel(emu, INCIDENT_CHANNEL), highlight=False, markup=False)
+    for channel, name in emu.channels.items():
+        if channel != INCIDENT_CHANNEL and emu.messages(channel):
+            console.print(Panel.fit(f"#{name}", style="bold"))
+            console.print(render_channel(emu, channel), highlight=False, markup=False)
+    table = Table(title=f"Decision log of OOPS-{incident_id}")
+    for column in ("when (UTC)", "step", "choice", "who", "note"):
+        table.add_column(column, overflow="fold")
+    names = emu.users
+    for row in bot.runtime.services.decision_log(incident_id):
+        who = names.get(row.actor, row.actor)
+        table.add_row(row.at.strftime("%H:%M:%S"), row.step, row.choice, who, row.note)
+    console.print(table)
+
+
+def run_demo(config: AppConfig, console: Console, *, keep: Path | None = None) -> int:
+    with tempfile.TemporaryDirectory(prefix="oops-demo-") as tmp:
+        path = keep or Path(tmp) / "demo.db"
+        console.print(
+            f"[dim]Local Slack emulator, SQLite at {path}, drafting: template (no key needed).[/dim]"
+        )
+        with demo_bot(
+            config.model_copy(
+                update={
+                    "drafting": config.drafting.model_copy(update={"provider": "template", "model": None})
+                }
+            ),
+            f"sqlite:///{path}",
+        ) as bot:
+            incident_id = walk_incident(bot)
+            print_story(bot, incident_id, console)
+        console.print(
+            "\n[bold]That was the whole runbook.[/bold] To run it in your own Slack: "
+            "[cyan]oops manifest[/cyan], create the app, set the tokens, then [cyan]make run[/cyan]."
+        )
+        return incident_id

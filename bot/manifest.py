@@ -1,0 +1,58 @@
+"""The Slack app manifest: everything Slack needs to create the app, in one paste."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack.app import COMMAND
+
+# Each Web API method the bot calls, and the bot scope it needs (None: no scope needed).
+# tests/test_manifest.py checks every method the full flow calls is listed here.
+METHOD_SCOPES: dict[str, str | None] = {
+    "auth.test": None,
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.getPermalink": None,
+    "views.open": None,
+    "views.update": None,
+}
+# Post in department channels the bot was not invited to (public channels only).
+EXTRA_SCOPES = ["commands", "chat:write.public"]
+
+
+def bot_scopes() -> list[str]:
+    return sorted({s for s in METHOD_SCOPES.values() if s} | set(EXTRA_SCOPES))
+
+
+def build_manifest(name: str = "oops", http_url: str | None = None) -> dict[str, Any]:
+    """Socket Mode unless ``http_url`` (e.g. https://oops.example.com/slack/events) is given."""
+    command: dict[str, Any] = {
+        "command": COMMAND,
+        "description": "Report a business mistake and walk its runbook",
+        "usage_hint": "[what happened, in one line]",
+        "should_escape": False,
+    }
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    if http_url:
+        command["url"] = http_url
+        interactivity["request_url"] = http_url
+    return {
+        "_metadata": {"major_version": 1, "minor_version": 1},
+        "display_information": {
+            "name": name[:35],
+            "description": "Walks the team through a mistake: scale, who to tell, decide, apologise, learn.",
+            "background_color": "#3b2e5a",
+        },
+        "features": {
+            "bot_user": {"display_name": name[:80], "always_online": True},
+            "slash_commands": [command],
+        },
+        "oauth_config": {"scopes": {"bot": bot_scopes()}},
+        "settings": {
+            "interactivity": interactivity,
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": http_url is None,
+            "token_rotation_enabled": False,
+        },
+    }

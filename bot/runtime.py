@@ -1,0 +1,154 @@
+"""Wiring: config + runbooks + store + drafter + scheduler + Slack client -> services and Bolt app.
+
+`oops serve`, `oops demo` and the tests all build the bot here, so they run the same code.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from langchain_core.language_models import BaseChatModel
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+from sqlalchemy import Engine
+
+from bot.config import AppConfig
+from bot.drafting import build_drafter, load_prompts
+from bot.runbook.loader import load_runbooks
+from bot.runbook.model import Runbook
+from bot.scheduling import ApsRetroScheduler, build_scheduler, jobs
+from bot.services import Services
+from bot.slack.app import build_app
+from bot.slack.listeners import Listeners
+from bot.slack.messenger import SlackMessenger
+from bot.store import Store, make_engine, migrate
+from bot.store.tables import utcnow
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """Bolt's listener pool, counting work in flight so the demo and tests can wait for quiet.
+
+    Ten workers, not Bolt's five: a slow model call must not starve other people's clicks.
+    """
+
+    def __init__(self, max_workers: int = 10) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="oops-listener")
+        self._busy = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._idle:
+            self._busy += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future: Future[Any]) -> None:
+        with self._idle:
+            self._busy -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._busy == 0, timeout=timeout):
+                raise TimeoutError(f"{self._busy} listener task(s) still running after {timeout} s")
+
+
+@dataclass
+class Secrets:
+    """Read from the environment only: never from app.yaml, never logged."""
+
+    bot_token: str | None
+    app_token: str | None
+    signing_secret: str | None
+    api_url: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Secrets:
+        env = os.environ if env is None else env
+        return cls(
+            bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            app_token=env.get("SLACK_APP_TOKEN") or None,
+            signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            api_url=env.get("SLACK_API_URL") or SLACK_API_DEFAULT,
+        )
+
+
+def slack_client(token: str | None, api_url: str) -> WebClient:
+    """Slack's client with 429 and 5xx retries added: by default it only retries broken connections."""
+    client = WebClient(token=token, base_url=api_url if api_url.endswith("/") else api_url + "/", timeout=15)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def open_store(config: AppConfig) -> tuple[Engine, Store]:
+    engine = make_engine(config.resolved_database_url())
+    migrate(engine)
+    return engine, Store(engine)
+
+
+def load_team_runbooks(config: AppConfig) -> dict[str, Runbook]:
+    return load_runbooks(config.runbooks_path, departments=set(config.departments))
+
+
+@dataclass
+class Runtime:
+    config: AppConfig
+    runbooks: dict[str, Runbook]
+    engine: Engine
+    store: Store
+    scheduler: BackgroundScheduler
+    retro_scheduler: ApsRetroScheduler
+    client: WebClient
+    services: Services
+    app: App
+    executor: TrackingExecutor
+
+    def start(self) -> None:
+        """Start the reminder scheduler and re-create any reminder job lost while the bot was down."""
+        jobs.set_handler("retro_reminder", self.services.remind_retro)
+        if not self.scheduler.running:
+            self.scheduler.start()
+        self.services.reconcile_jobs()
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.executor.shutdown(wait=True)
+        self.engine.dispose()
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        self.executor.wait_idle(timeout)
+
+
+def build_runtime(
+    config: AppConfig,
+    secrets: Secrets,
+    *,
+    chat_model: BaseChatModel | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> Runtime:
+    runbooks = load_team_runbooks(config)
+    drafter = build_drafter(config.drafting, load_prompts(config.prompts_path), chat_model=chat_model)
+    engine, store = open_store(config)
+    scheduler = build_scheduler(engine)
+    retro_scheduler = ApsRetroScheduler(scheduler)
+    client = slack_client(secrets.bot_token, secrets.api_url)
+    messenger = SlackMessenger(client)
+    services = Services(config, runbooks, store, drafter, messenger, retro_scheduler, clock=clock)
+    executor = TrackingExecutor()
+    app = build_app(Listeners(services, client, messenger), client, secrets.signing_secret or "", executor)
+    return Runtime(
+        config, runbooks, engine, store, scheduler, retro_scheduler, client, services, app, executor
+    )

@@ -1,0 +1,1 @@
+"""The Slack adapter: Bolt listeners, the Messenger, and the Block Kit views."""

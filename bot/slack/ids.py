@@ -1,0 +1,24 @@
+"""Callback and action ids: the contract between the Block Kit views and the listeners."""
+
+REPORT_VIEW = "oops_report"
+REASSESS_VIEW = "oops_reassess"
+DECIDE_VIEW = "oops_decide"
+EDIT_DRAFT_VIEW = "oops_edit_draft"
+RETRO_VIEW = "oops_retro"
+
+RUNBOOK_SELECT = "oops.runbook"
+REASSESS = "oops.reassess"
+ADD_DEPARTMENT = "oops.add_department"
+ADD_DEPARTMENT_BLOCK = "add_department:"  # + incident id: a select carries no value of ours
+DECIDE_PREFIX = "oops.decide."
+CHANGE_DECISION = "oops.change_decision"
+DRAFT_REGENERATE = "oops.draft.regenerate"
+DRAFT_EDIT = "oops.draft.edit"
+DRAFT_APPROVE = "oops.draft.approve"
+RETRO_WHEN = "oops.retro.when"
+RETRO_SCHEDULE = "oops.retro.schedule"
+RETRO_START = "oops.retro.start"
+
+# Every input in our modals uses this action id; blocks are told apart by block_id.
+VALUE = "value"
+QUESTION_PREFIX = "q_"

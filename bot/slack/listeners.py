@@ -1,0 +1,302 @@
+"""Slack listeners: each acknowledges at once, then turns the payload into one use-case call.
+
+Slack waits 3 seconds for the acknowledgement and a modal's trigger_id lives 3 seconds, so a
+listener opens its modal or acks first; the slow part (posting to several channels, drafting with
+a model) runs in a lazy listener after the ack. Listeners hold no rules: refusals come from the
+use cases as UserError and are shown only to the person who clicked.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.runbook.answers import parse_answers
+from bot.runbook.model import Decision
+from bot.services import RetroInput, Services, UserError, parse_checklist
+from bot.slack import ids
+from bot.slack.messenger import SlackMessenger
+from bot.slack.payloads import (
+    action_key,
+    answers_from,
+    incident_id,
+    metadata,
+    question_errors,
+    user_id,
+    view_key,
+    view_values,
+)
+from bot.slack.views import modals
+
+log = logging.getLogger(__name__)
+Body = dict[str, Any]
+
+
+class Listeners:
+    def __init__(self, services: Services, client: WebClient, messenger: SlackMessenger) -> None:
+        self.services = services
+        self.client = client
+        self.messenger = messenger
+
+    # telling the person ----------------------------------------------------------------------------
+    def _tell(self, body: Body, text: str) -> None:
+        channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
+        if channel is None:
+            incident = metadata(body.get("view") or {}).get("incident")
+            if incident is not None:
+                channel = self.services.snapshot(int(incident)).channel
+        user = user_id(body)
+        try:
+            if channel:
+                self.messenger.tell(channel, user, text)
+            else:
+                self.client.chat_postMessage(channel=user, text=text)
+        except SlackApiError as exc:
+            log.warning("could not tell %s: %s (%s)", user, text, exc.response.get("error"))
+
+    def _guarded(self, fn: Callable[[Body], None]) -> Callable[..., None]:
+        """Run a lazy step; a refusal or a Slack error becomes a note to the person, never silence."""
+
+        @functools.wraps(fn)
+        def run(body: Body) -> None:
+            try:
+                fn(body)
+            except UserError as exc:
+                self._tell(body, str(exc))
+            except SlackApiError as exc:
+                log.exception("Slack refused a call")
+                self._tell(
+                    body,
+                    f"Slack refused part of that ({exc.response.get('error')}). "
+                    "What was recorded is safe; try the button again.",
+                )
+
+        return run
+
+    def _open(self, body: Body, view: dict[str, Any]) -> None:
+        self.client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    # /oops and the report modal ------------------------------------------------------------------------
+    def open_report(self, ack: Ack, body: Body) -> None:
+        ack()
+        text = " ".join((body.get("text") or "").split())
+        summary, details = (text, "") if len(text) <= 150 else ("", text)
+        runbook_id = self.services.suggest_runbook(text)
+        self._open(
+            body,
+            modals.report_modal(
+                self.services.runbooks, runbook_id, body["channel_id"], summary=summary, details=details
+            ),
+        )
+
+    def switch_runbook(self, ack: Ack, body: Body) -> None:
+        """Picking another runbook redraws the modal with that runbook's questions."""
+        ack()
+        view = body["view"]
+        values = view_values(view)
+        runbook_id = body["actions"][0]["selected_option"]["value"]
+        if runbook_id not in self.services.runbooks:
+            return
+        new = modals.report_modal(
+            self.services.runbooks,
+            runbook_id,
+            metadata(view).get("channel", ""),
+            summary=values.get("summary") or "",
+            details=values.get("details") or "",
+        )
+        self.client.views_update(view_id=view["id"], hash=view.get("hash"), view=new)
+
+    def check_report(self, ack: Ack, body: Body) -> None:
+        _, errors = self._report(body)
+        if errors:
+            ack(response_action="errors", errors=question_errors(errors))
+        else:
+            ack()
+
+    def create_incident(self, body: Body) -> None:
+        report, _ = self._report(body)
+        if report is None:
+            return
+        channel = metadata(body["view"]).get("channel") or user_id(body)
+        try:
+            self.services.report(report, user_id(body), channel, view_key(body))
+        except SlackApiError as exc:
+            log.exception("could not post the incident")
+            self.client.chat_postMessage(
+                channel=user_id(body),
+                text=(
+                    f"Your report is saved, but I could not post in <#{channel}> "
+                    f"({exc.response.get('error')}). Invite me there with `/invite @oops`, then run `/oops` again."
+                ),
+            )
+
+    def _report(self, body: Body) -> tuple[Any, dict[str, str]]:
+        view = body["view"]
+        values = view_values(view)
+        return self.services.validate_report(
+            metadata(view).get("runbook"), values.get("summary"), values.get("details"), answers_from(values)
+        )
+
+    # scale and departments ----------------------------------------------------------------------------
+    def open_reassess(self, ack: Ack, body: Body) -> None:
+        ack()
+        snap = self.services.snapshot(incident_id(body["actions"][0]["value"]))
+        if snap.closed:
+            self._tell(body, f"{snap.ref} is closed; its scale stays as it was.")
+            return
+        runbook = self.services.runbooks[snap.runbook_id]
+        answers = self.services.answers(snap.id)
+        self._open(body, modals.reassess_modal(snap, runbook, answers))
+
+    def check_reassess(self, ack: Ack, body: Body) -> None:
+        snap_id = metadata(body["view"]).get("incident")
+        runbook = self.services.runbook_of(int(snap_id))
+        _, errors = parse_answers(runbook, answers_from(view_values(body["view"])))
+        if errors:
+            ack(response_action="errors", errors=question_errors(errors))
+        else:
+            ack()
+
+    def reassess(self, body: Body) -> None:
+        view = body["view"]
+        self.services.reassess(
+            int(metadata(view)["incident"]), answers_from(view_values(view)), user_id(body), view_key(body)
+        )
+
+    def add_department(self, body: Body) -> None:
+        action = body["actions"][0]
+        incident = incident_id(action["block_id"].removeprefix(ids.ADD_DEPARTMENT_BLOCK))
+        self.services.add_department(
+            incident, action["selected_option"]["value"], user_id(body), action_key(body)
+        )
+
+    # decision ------------------------------------------------------------------------------------------
+    def open_decide(self, ack: Ack, body: Body) -> None:
+        ack()
+        action = body["actions"][0]
+        choice = Decision(action["action_id"].removeprefix(ids.DECIDE_PREFIX))
+        snap = self.services.snapshot(incident_id(action["value"]))
+        if snap.decision is not None or snap.closed:
+            self._tell(
+                body,
+                f"{snap.ref} is already decided: {snap.decision.label}."
+                if snap.decision
+                else f"{snap.ref} is closed.",
+            )
+            return
+        self._open(body, modals.decide_modal(snap, choice, self.services.config.brand.default_offer))
+
+    def decide(self, body: Body) -> None:
+        view = body["view"]
+        meta, values = metadata(view), view_values(view)
+        self.services.decide(
+            int(meta["incident"]),
+            Decision(meta["choice"]),
+            user_id(body),
+            view_key(body),
+            note=values.get("note") or "",
+            what_was_fixed=values.get("what_was_fixed") or "",
+            customer_action=values.get("customer_action") or "",
+            offer=values.get("offer") or "",
+        )
+
+    def change_decision(self, body: Body) -> None:
+        action = body["actions"][0]
+        self.services.change_decision(incident_id(action["value"]), user_id(body), action_key(body))
+
+    # apology -------------------------------------------------------------------------------------------
+    def regenerate(self, body: Body) -> None:
+        action = body["actions"][0]
+        self.services.regenerate_draft(incident_id(action["value"]), user_id(body), action_key(body))
+
+    def open_edit(self, ack: Ack, body: Body) -> None:
+        ack()
+        snap = self.services.snapshot(incident_id(body["actions"][0]["value"]))
+        if snap.draft is None or snap.draft.approved_by or snap.closed:
+            self._tell(body, f"The apology for {snap.ref} can no longer be edited.")
+            return
+        self._open(body, modals.edit_draft_modal(snap))
+
+    def check_edit(self, ack: Ack, body: Body) -> None:
+        values = view_values(body["view"])
+        errors = {}
+        if not (values.get("subject") or "").strip():
+            errors["subject"] = "The email needs a subject."
+        if not (values.get("body") or "").strip():
+            errors["body"] = "The email needs a message."
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:
+            ack()
+
+    def save_edit(self, body: Body) -> None:
+        view = body["view"]
+        values = view_values(view)
+        self.services.edit_draft(
+            int(metadata(view)["incident"]),
+            values.get("subject") or "",
+            values.get("body") or "",
+            user_id(body),
+            view_key(body),
+        )
+
+    def approve(self, body: Body) -> None:
+        action = body["actions"][0]
+        self.services.approve_draft(incident_id(action["value"]), user_id(body), action_key(body))
+
+    # retrospective -------------------------------------------------------------------------------------
+    def schedule_retro(self, body: Body) -> None:
+        action = body["actions"][0]
+        picked = (body.get("state") or {}).get("values", {}).get("retro_when", {}).get(ids.RETRO_WHEN, {})
+        stamp = picked.get("selected_date_time")
+        if stamp is None:
+            raise UserError("Pick a date and time for the retrospective first.")
+        when = datetime.fromtimestamp(int(stamp), UTC)
+        self.services.schedule_retro(incident_id(action["value"]), when, user_id(body), action_key(body))
+
+    def open_retro(self, ack: Ack, body: Body) -> None:
+        ack()
+        snap = self.services.snapshot(incident_id(body["actions"][0]["value"]))
+        if snap.closed:
+            self._tell(body, f"The retrospective of {snap.ref} is already done.")
+            return
+        self._open(body, modals.retro_modal(snap))
+
+    def check_retro(self, ack: Ack, body: Body) -> None:
+        retro = self._retro(body)
+        errors = self.services.check_retro(retro)
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:
+            ack()
+
+    def submit_retro(self, body: Body) -> None:
+        self.services.submit_retro(
+            int(metadata(body["view"])["incident"]), self._retro(body), user_id(body), view_key(body)
+        )
+
+    @staticmethod
+    def _retro(body: Body) -> RetroInput:
+        values = view_values(body["view"])
+        return RetroInput(
+            what_went_wrong=values.get("what_went_wrong") or "",
+            root_cause=values.get("root_cause") or "",
+            what_we_change=values.get("what_we_change") or "",
+            checklist=parse_checklist(values.get("checklist")),
+        )
+
+    @staticmethod
+    def just_ack(ack: Ack) -> None:
+        """Pickers in messages report every change; the button that follows does the work."""
+        ack()
+
+    @staticmethod
+    def ack_lazily(ack: Ack) -> None:
+        ack()

@@ -1,0 +1,85 @@
+"""A read-only picture of one incident: everything a view needs to draw it, nothing it could change.
+
+Views (Block Kit, terminal) render from this alone, so they never query the store or re-run rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.runbook.incident import Status
+from bot.runbook.model import Decision
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    department: str
+    label: str
+    channel: str
+    reason: str
+    notified_by: str
+    delivered: bool
+
+
+@dataclass(frozen=True)
+class DraftView:
+    version: int
+    subject: str
+    body: str
+    author: str
+    source: str
+    approved_by: str | None
+    approved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RetroView:
+    what_went_wrong: str
+    root_cause: str
+    what_we_change: str
+    checklist: tuple[str, ...]
+    submitted_by: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    id: int
+    ref: str
+    title: str
+    details: str
+    runbook_id: str
+    runbook_name: str
+    reporter: str
+    channel: str
+    header_ts: str | None
+    status: Status
+    scale: str
+    scale_reasons: tuple[str, ...]
+    answers: tuple[tuple[str, str], ...]
+    recommendation: Decision
+    recommendation_reason: str
+    decision: Decision | None
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str
+    can_change_decision: bool
+    notices: tuple[NoticeView, ...]
+    addable_departments: tuple[tuple[str, str], ...]
+    draft: DraftView | None
+    retro_at: datetime | None
+    retro_default: datetime
+    retro: RetroView | None
+    lessons: tuple[str, ...]
+    tz: ZoneInfo
+    created_at: datetime
+    closed_at: datetime | None
+    offer: str = ""
+
+    @property
+    def closed(self) -> bool:
+        return self.status is Status.CLOSED
+
+    def local(self, when: datetime) -> datetime:
+        return when.astimezone(self.tz)

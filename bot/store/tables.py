@@ -1,0 +1,153 @@
+"""The mistake history as tables: incidents, what was decided and by whom, drafts, retrospectives.
+
+Times are stored as naive UTC and handed back as aware UTC (``UTCDateTime``), so SQLite and
+PostgreSQL behave alike.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, whatever the backend keeps."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _when(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Incident(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    # The Slack view that reported it: a re-delivered submission finds the incident it already made.
+    source_key: str | None = Field(default=None, max_length=120, unique=True)
+    runbook_id: str = Field(max_length=80, index=True)
+    title: str = Field(max_length=150)
+    details: str = Field(default="", max_length=3000)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reporter: str = Field(max_length=40)
+    channel: str = Field(max_length=80)
+    header_ts: str | None = Field(default=None, max_length=40)
+    status: str = Field(max_length=20, index=True)
+    scale: str = Field(max_length=40)
+    scale_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    recommendation: str = Field(max_length=20)
+    recommendation_reason: str = Field(default="", max_length=1000)
+    decision: str | None = Field(default=None, max_length=20)
+    decided_by: str | None = Field(default=None, max_length=40)
+    decision_note: str = Field(default="", max_length=3000)
+    decided_at: datetime | None = _when()
+    # What the apology may say, given with the decision.
+    what_was_fixed: str = Field(default="", max_length=1000)
+    customer_action: str = Field(default="", max_length=1000)
+    offer: str = Field(default="", max_length=300)
+    draft_approved: bool = False
+    retro_at: datetime | None = _when()
+    reminded_at: datetime | None = _when()
+    closed_at: datetime | None = _when()
+    created_at: datetime | None = _when(nullable=False, index=True)
+    updated_at: datetime | None = _when(nullable=False)
+
+    @property
+    def ref(self) -> str:
+        return f"OOPS-{self.id}"
+
+
+class Post(SQLModel, table=True):
+    """Where the bot put each of an incident's messages, so it can edit them in place later."""
+
+    __table_args__ = (UniqueConstraint("incident_id", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    kind: str = Field(max_length=40)
+    channel: str = Field(max_length=80)
+    ts: str = Field(max_length=40)
+
+
+class Notice(SQLModel, table=True):
+    """A department told about an incident: which, where, why and by whom."""
+
+    __table_args__ = (UniqueConstraint("incident_id", "department"),)
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    department: str = Field(max_length=40)
+    channel: str = Field(max_length=80)
+    ts: str | None = Field(default=None, max_length=40)
+    reason: str = Field(default="", max_length=1000)
+    notified_by: str = Field(max_length=40)
+    created_at: datetime | None = _when(nullable=False)
+
+
+class Draft(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("incident_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    version: int
+    subject: str = Field(max_length=150)
+    body: str = Field(max_length=3000)
+    author: str = Field(max_length=40)
+    source: str = Field(max_length=40)
+    approved_by: str | None = Field(default=None, max_length=40)
+    approved_at: datetime | None = _when()
+    created_at: datetime | None = _when(nullable=False)
+
+
+class Retrospective(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", unique=True)
+    what_went_wrong: str = Field(max_length=3000)
+    root_cause: str = Field(max_length=3000)
+    what_we_change: str = Field(max_length=3000)
+    submitted_by: str = Field(max_length=40)
+    created_at: datetime | None = _when(nullable=False)
+
+
+class ChecklistItem(SQLModel, table=True):
+    """A lesson from a retrospective, offered again the next time the same runbook runs."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    runbook_id: str = Field(max_length=80, index=True)
+    text: str = Field(max_length=300)
+    created_at: datetime | None = _when(nullable=False)
+
+
+class DecisionLog(SQLModel, table=True):
+    """One row per step outcome: the record a retrospective or an auditor reads."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    step: str = Field(max_length=30)
+    choice: str = Field(max_length=200)
+    actor: str = Field(max_length=40)
+    note: str = Field(default="", max_length=3000)
+    at: datetime | None = _when(nullable=False)
+
+
+class Delivery(SQLModel, table=True):
+    """Slack deliveries already handled: a re-delivered click or submission is ignored."""
+
+    key: str = Field(primary_key=True, max_length=200)
+    seen_at: datetime | None = _when(nullable=False)
