@@ -38,9 +38,8 @@ NO_TOKENS = """[bold]oops needs a Slack app before it can serve.[/bold]
 2. Create the app from it:        https://api.slack.com/apps → Create New App → From a manifest
 3. Install it to your workspace, then set, in the environment (never in app.yaml):
      [cyan]SLACK_BOT_TOKEN[/cyan]   xoxb-…  (OAuth & Permissions → Bot User OAuth Token)
-     [cyan]SLACK_APP_TOKEN[/cyan]   xapp-…  (Basic Information → App-Level Tokens, scope connections:write;
-                       Socket Mode, the default)
-     [cyan]SLACK_SIGNING_SECRET[/cyan]        (Basic Information; needed for --http)
+     [cyan]SLACK_APP_TOKEN[/cyan]   xapp-…  (Basic Information → App-Level Tokens, scope connections:write)
+     [cyan]SLACK_SIGNING_SECRET[/cyan]      (Basic Information → App Credentials; only for --http)
 4. Run [cyan]make run[/cyan] (or [cyan]oops serve[/cyan]) again.
 
 Meanwhile, [bold]oops demo[/bold] runs a whole incident against a local Slack emulator: no account, no key."""
@@ -64,6 +63,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on, with --http.")] = 3000,
 ) -> None:
     """Run the bot: Socket Mode by default (no public URL), or HTTP at /slack/events with --http."""
+    from bot.drafting import DrafterSetupError, PromptError
     from bot.runtime import Secrets, build_runtime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -82,11 +82,11 @@ def serve(
     ]
     if missing:
         err.print(f"Not set: {', '.join(missing)}.\n")
-        err.print(NO_TOKENS)
+        err.print(NO_TOKENS, soft_wrap=True)
         raise typer.Exit(2)
     try:
         runtime = build_runtime(cfg, secrets)
-    except DataFileError as exc:
+    except (DataFileError, PromptError, DrafterSetupError) as exc:
         err.print(f"[red]Cannot start:[/red] {exc}")
         raise typer.Exit(1) from None
     runtime.start()
@@ -128,14 +128,14 @@ def manifest(
 @app.command()
 def check(config: ConfigOption = None) -> None:
     """Validate app.yaml, the runbooks and the prompts; say exactly where anything is wrong."""
-    from bot.drafting import PromptError, load_prompts
+    from bot.drafting import DrafterSetupError, PromptError, build_drafter, load_prompts
     from bot.runtime import load_team_runbooks
 
     cfg = _config(config)
     try:
         runbooks = load_team_runbooks(cfg)
-        load_prompts(cfg.prompts_path)
-    except (DataFileError, PromptError) as exc:
+        build_drafter(cfg.drafting, load_prompts(cfg.prompts_path))
+    except (DataFileError, PromptError, DrafterSetupError) as exc:
         err.print(f"[red]✗[/red] {exc}")
         raise typer.Exit(1) from None
     table = Table(title=f"Runbooks for {cfg.team.name}", show_lines=False)

@@ -187,11 +187,11 @@ def _incident_id(bot: DemoBot, header_ts: str) -> int:
 def print_story(bot: DemoBot, incident_id: int, console: Console) -> None:
     emu = bot.emulator
     console.print(Panel.fit("#oops, as the team sees it in Slack", style="bold"))
-    console.print(render_channel(emu, INCIDENT_CHANNEL), highlight=False, markup=False)
+    console.print(render_channel(emu, INCIDENT_CHANNEL), highlight=False, markup=False, soft_wrap=True)
     for channel, name in emu.channels.items():
         if channel != INCIDENT_CHANNEL and emu.messages(channel):
             console.print(Panel.fit(f"#{name}", style="bold"))
-            console.print(render_channel(emu, channel), highlight=False, markup=False)
+            console.print(render_channel(emu, channel), highlight=False, markup=False, soft_wrap=True)
     table = Table(title=f"Decision log of OOPS-{incident_id}")
     for column in ("when (UTC)", "step", "choice", "who", "note"):
         table.add_column(column, overflow="fold")

@@ -199,7 +199,8 @@ def render_blocks(emulator: SlackEmulator, blocks: list[dict[str, Any]], *, tz: 
                     lines.append(accessory)
         elif kind == "context":
             parts = [render_element(emulator, e, tz=tz) for e in block.get("elements") or []]
-            lines.append("› " + "  ".join(p for p in parts if p))
+            first, *rest = "  ".join(p for p in parts if p).split("\n")
+            lines.extend(["› " + first, *("  " + line for line in rest)])
         elif kind == "divider":
             lines.append(RULE)
         elif kind in ("actions", "context_actions"):

@@ -116,7 +116,9 @@ class Listeners:
     def check_report(self, ack: Ack, body: Body) -> None:
         _, errors = self._report(body)
         if errors:
-            ack(response_action="errors", errors=question_errors(errors))
+            runbook = self.services.runbooks.get(metadata(body["view"]).get("runbook") or "")
+            questions = runbook.question_ids if runbook else ()
+            ack(response_action="errors", errors=question_errors(errors, questions))
         else:
             ack()
 
@@ -160,7 +162,7 @@ class Listeners:
         runbook = self.services.runbook_of(int(snap_id))
         _, errors = parse_answers(runbook, answers_from(view_values(body["view"])))
         if errors:
-            ack(response_action="errors", errors=question_errors(errors))
+            ack(response_action="errors", errors=question_errors(errors, runbook.question_ids))
         else:
             ack()
 

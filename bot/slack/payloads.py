@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bot.slack import ids
@@ -40,24 +40,10 @@ def answers_from(values: Mapping[str, str | None]) -> dict[str, str | None]:
     return {key[len(prefix) :]: value for key, value in values.items() if key.startswith(prefix)}
 
 
-def question_errors(errors: Mapping[str, str]) -> dict[str, str]:
+def question_errors(errors: Mapping[str, str], question_ids: Iterable[str]) -> dict[str, str]:
     """Map errors keyed by field or question id back to the modal's block ids."""
-    plain = {
-        "summary",
-        "details",
-        "runbook",
-        "note",
-        "subject",
-        "body",
-        "what_went_wrong",
-        "root_cause",
-        "what_we_change",
-        "checklist",
-        "offer",
-        "what_was_fixed",
-        "customer_action",
-    }
-    return {key if key in plain else ids.QUESTION_PREFIX + key: message for key, message in errors.items()}
+    questions = set(question_ids)
+    return {ids.QUESTION_PREFIX + key if key in questions else key: message for key, message in errors.items()}
 
 
 def metadata(view: Mapping[str, Any]) -> dict[str, Any]:

@@ -98,7 +98,7 @@ def question_block(question: Question, value: Any = None) -> InputBlock:
         element = RadioButtonsElement(action_id=ids.VALUE, options=YES_NO, initial_option=initial)
     else:
         multiline = question.type is QuestionType.text
-        text = None if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+        text = None if value is None else (f"{value:.2f}" if isinstance(value, float) else str(value))
         element = PlainTextInputElement(
             action_id=ids.VALUE, multiline=multiline, initial_value=text, max_length=3000 if multiline else 40
         )

@@ -141,7 +141,7 @@ def department_notice(snap: Snapshot, notice: NoticeView, link: str) -> Rendered
     """The short notice a department gets in its own channel."""
     text = f"*{snap.ref}* ({_scale(snap)}): {esc(snap.title)}\nYou are told because {esc(notice.reason)}."
     if link:
-        text += f" <{link}|Follow it in the incident thread>."
+        text += f"\n<{link}|Follow it in the incident thread>"
     return _out(f"{snap.ref}: {snap.title}", [_section(text)])
 
 
@@ -182,7 +182,7 @@ def draft(snap: Snapshot) -> Rendered:
     d = snap.draft
     if d is None:
         return _out(f"{snap.ref}: drafting the apology…", [_section("*4 · Apology*\nDrafting…")])
-    made = "edited by " + user(d.author) if d.source == "edit" else f"drafted by oops ({d.source})"
+    made = "edited by " + user(d.author) if d.source == "edit" else f"drafted by oops · {d.source}"
     blocks: list[Block] = [
         _section(f"*4 · Apology, draft v{d.version}* ({made})"),
         _section(f"*Subject:* {esc(d.subject)}"),
