@@ -110,7 +110,7 @@ class AppConfig(_Strict):
         return (self.base_dir / self.prompts_dir).resolve()
 
     def resolved_database_url(self) -> str:
-        """A relative SQLite path is taken relative to app.yaml, so the bot finds its file wherever it starts."""
+        """A relative SQLite path is relative to app.yaml, so the bot finds its file wherever it starts."""
         url = self.database_url
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:

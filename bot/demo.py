@@ -134,7 +134,7 @@ def walk_incident(bot: DemoBot) -> int:
             {
                 "note": "Honest and light: everyone who got it may keep the welcome code.",
                 "what_was_fixed": "The existing customers are off the welcome list and the flow is paused.",
-                "customer_action": "Nothing. The code in that email works for you too, until the end of the month.",
+                "customer_action": "Nothing. The code in that email works for you too, until the month ends.",
             },
         ),
         user=DECIDER,
@@ -155,9 +155,9 @@ def walk_incident(bot: DemoBot) -> int:
     driver.submit_view(
         retro_view["id"],
         {
-            "what_went_wrong": "A cohort of existing customers was added to the list that starts the welcome flow.",
+            "what_went_wrong": "Existing customers were added to the list that starts the welcome flow.",
             "root_cause": "Adding contacts to a list can trigger its automations, and nothing warned us.",
-            "what_we_change": "Lists that trigger a flow are marked, and imports into them need a second pair of eyes.",
+            "what_we_change": "Flow lists are marked; imports into them need a second pair of eyes.",
             "checklist": "Check which automations a list triggers before adding contacts to it\n"
             "Send to a test list first",
         },

@@ -409,7 +409,9 @@ class Services:
             incident = self._get(repo, incident_id, lock=True)
             if incident.status != Status.DRAFTING:
                 return  # the decision changed while the model was writing
-            draft = repo.add_draft(incident_id, result.subject, result.body, author=BOT_ACTOR, source=result.source)
+            draft = repo.add_draft(
+                incident_id, result.subject, result.body, author=BOT_ACTOR, source=result.source
+            )
             repo.log(
                 incident_id,
                 Step.DRAFT,

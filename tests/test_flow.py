@@ -175,7 +175,8 @@ def test_whole_runbook_end_to_end(live_bot: DemoBot) -> None:
             "what_went_wrong": "Existing customers were added to the welcome list.",
             "root_cause": "Adding to a list triggers its flow, silently.",
             "what_we_change": "Flow-triggering lists are marked and imports need review.",
-            "checklist": "- Check a list's automations before adding contacts\n\n- Send to a test list first\n",
+            "checklist": "- Check a list's automations before adding contacts\n\n"
+            "- Send to a test list first\n",
         },
         user=REVIEWER,
     )

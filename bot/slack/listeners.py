@@ -135,7 +135,7 @@ class Listeners:
                 channel=user_id(body),
                 text=(
                     f"Your report is saved, but I could not post in <#{channel}> "
-                    f"({exc.response.get('error')}). Invite me there with `/invite @oops`, then run `/oops` again."
+                    f"({exc.response.get('error')}). Invite me with `/invite @oops`, then run `/oops` again."
                 ),
             )
 

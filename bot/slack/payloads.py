@@ -43,7 +43,9 @@ def answers_from(values: Mapping[str, str | None]) -> dict[str, str | None]:
 def question_errors(errors: Mapping[str, str], question_ids: Iterable[str]) -> dict[str, str]:
     """Map errors keyed by field or question id back to the modal's block ids."""
     questions = set(question_ids)
-    return {ids.QUESTION_PREFIX + key if key in questions else key: message for key, message in errors.items()}
+    return {
+        ids.QUESTION_PREFIX + key if key in questions else key: message for key, message in errors.items()
+    }
 
 
 def metadata(view: Mapping[str, Any]) -> dict[str, Any]:

@@ -161,7 +161,7 @@ def reassess_modal(snap: Snapshot, runbook: Runbook, answers: Mapping[str, Any])
         SectionBlock(
             text=MarkdownTextObject(
                 text=clip(
-                    f"*{snap.ref}* · {esc(snap.title)}\nNow: *{snap.scale}*. Change what you know better now.",
+                    f"*{snap.ref}* · {esc(snap.title)}\nNow: *{snap.scale}*. Update what you know now.",
                     SECTION_TEXT,
                 )
             )
