@@ -95,17 +95,18 @@ def _fill(view: dict[str, Any], wanted: dict[str, str]) -> dict[str, Any]:
     return {key: value for key, value in wanted.items() if key in blocks}
 
 
-def _button_message(bot: DemoBot, action_id: str) -> Any:
-    message = bot.emulator.find_message(
-        lambda m: any(e.get("action_id") == action_id for b in m.blocks for e in b.get("elements", []))
-    )
+def _button_message(bot: DemoBot, thread_ts: str, action_id: str) -> Any:
+    """The newest message of this incident's thread that shows the button."""
+    for message in reversed(bot.emulator.thread(INCIDENT_CHANNEL, thread_ts)):
+        if any(e.get("action_id") == action_id for b in message.blocks for e in b.get("elements", [])):
+            return message
+    return None
+
+
+def _click(bot: DemoBot, thread_ts: str, action_id: str, user: str) -> None:
+    message = _button_message(bot, thread_ts, action_id)
     if message is None:
         raise RuntimeError(f"the bot never showed a {action_id!r} button")
-    return message
-
-
-def _click(bot: DemoBot, action_id: str, user: str) -> None:
-    message = _button_message(bot, action_id)
     bot.driver.click(message.channel, message.ts, action_id, user=user)
     bot.settle()
 
@@ -121,11 +122,11 @@ def walk_incident(bot: DemoBot) -> int:
     driver.submit_view(report["id"], values, user=REPORTER)
     bot.settle()
 
-    header = emu.messages(INCIDENT_CHANNEL)[-1]
-    snap_id = _incident_id(bot, header.ts)
+    thread = emu.messages(INCIDENT_CHANNEL)[-1].ts
+    snap_id = _incident_id(bot, thread)
     recommended = bot.runtime.services.snapshot(snap_id).recommendation
     decide_id = ids.DECIDE_PREFIX + recommended.value
-    _click(bot, decide_id, DECIDER)
+    _click(bot, thread, decide_id, DECIDER)
     decide_view = emu.opened_views[-1]
     driver.submit_view(
         decide_view["id"],
@@ -142,15 +143,15 @@ def walk_incident(bot: DemoBot) -> int:
     bot.settle()
 
     if bot.runtime.services.snapshot(snap_id).draft is not None:
-        _click(bot, ids.DRAFT_REGENERATE, DECIDER)
-        _click(bot, ids.DRAFT_APPROVE, DECIDER)
+        _click(bot, thread, ids.DRAFT_REGENERATE, DECIDER)
+        _click(bot, thread, ids.DRAFT_APPROVE, DECIDER)
 
-    _click(bot, ids.RETRO_SCHEDULE, DECIDER)
+    _click(bot, thread, ids.RETRO_SCHEDULE, DECIDER)
     # Two working days pass: bring the stored reminder job forward instead of waiting.
     bot.runtime.retro_scheduler.run_now(snap_id)
-    emu.wait_for(lambda e: _button_or_none(e, ids.RETRO_START), timeout=30)
+    emu.wait_for(lambda _: _button_message(bot, thread, ids.RETRO_START) is not None, timeout=30)
     bot.settle()
-    _click(bot, ids.RETRO_START, REVIEWER)
+    _click(bot, thread, ids.RETRO_START, REVIEWER)
     retro_view = emu.opened_views[-1]
     driver.submit_view(
         retro_view["id"],
@@ -165,15 +166,6 @@ def walk_incident(bot: DemoBot) -> int:
     )
     bot.settle()
     return snap_id
-
-
-def _button_or_none(emu: SlackEmulator, action_id: str) -> bool:
-    return (
-        emu.find_message(
-            lambda m: any(e.get("action_id") == action_id for b in m.blocks for e in b.get("elements", []))
-        )
-        is not None
-    )
 
 
 def _incident_id(bot: DemoBot, header_ts: str) -> int:
