@@ -78,6 +78,10 @@ class Listeners:
                     "What was recorded is safe; try the button again.",
                 )
 
+            except Exception:
+                log.exception("%s failed", fn.__name__)
+                self._tell(body, "Something went wrong on my side and it is logged. Please try that again.")
+
         return run
 
     def _open(self, body: Body, view: dict[str, Any]) -> None:
@@ -258,10 +262,14 @@ class Listeners:
         action = body["actions"][0]
         picked = (body.get("state") or {}).get("values", {}).get("retro_when", {}).get(ids.RETRO_WHEN, {})
         stamp = picked.get("selected_date_time")
-        if stamp is None:
-            raise UserError("Pick a date and time for the retrospective first.")
-        when = datetime.fromtimestamp(int(stamp), UTC)
-        self.services.schedule_retro(incident_id(action["value"]), when, user_id(body), action_key(body))
+        incident = incident_id(action["value"])
+        # An untouched picker may come without a value: the default it showed is what was meant.
+        when = (
+            datetime.fromtimestamp(int(stamp), UTC)
+            if stamp is not None
+            else self.services.snapshot(incident).retro_default
+        )
+        self.services.schedule_retro(incident, when, user_id(body), action_key(body))
 
     def open_retro(self, ack: Ack, body: Body) -> None:
         ack()
