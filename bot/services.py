@@ -169,6 +169,13 @@ class Services:
         with self.store.transaction() as repo:
             return self._snapshot(repo, self._get(repo, incident_id))
 
+    def ready_for(self, incident_id: int, action: Action) -> Snapshot:
+        """The incident if ``action`` fits its state now, else UserError saying why."""
+        with self.store.transaction() as repo:
+            incident = self._get(repo, incident_id)
+            self._check(incident, action)
+            return self._snapshot(repo, incident)
+
     def answers(self, incident_id: int) -> dict[str, Any]:
         with self.store.transaction() as repo:
             return dict(self._get(repo, incident_id).answers)
@@ -186,8 +193,11 @@ class Services:
         """Open an incident and walk it to the decision: header, scale, departments, decision prompt."""
         runbook = self.runbooks[report.runbook_id]
         with self.store.transaction() as repo:
-            existing = repo.incident_by_source(key)
-            if existing is not None:
+            # Claiming first makes a concurrent duplicate wait for this one, then find its incident.
+            if not repo.claim(key):
+                existing = repo.incident_by_source(key)
+                if existing is None:
+                    raise UserError("That report is already being opened.")
                 return self._snapshot(repo, existing)
             assessment = assess_scale(runbook, report.answers)
             advice = recommend(runbook, report.answers, assessment.level)
@@ -264,7 +274,7 @@ class Services:
                 raise UserError(f"{label} already knows about {incident.ref}.")
             if not repo.claim(key):
                 return
-        self._notify(incident_id, department, f"added by <@{user}>", user)
+        self._notify(incident_id, department, "added by hand", user)
         self._refresh(incident_id, DEPARTMENTS)
 
     def _notify_needed(self, incident_id: int) -> None:

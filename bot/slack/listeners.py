@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.runbook.answers import parse_answers
+from bot.runbook.incident import Action
 from bot.runbook.model import Decision
 from bot.services import RetroInput, Services, UserError, parse_checklist
 from bot.slack import ids
@@ -34,6 +35,7 @@ from bot.slack.payloads import (
     view_values,
 )
 from bot.slack.views import modals
+from bot.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 Body = dict[str, Any]
@@ -83,6 +85,14 @@ class Listeners:
                 self._tell(body, "Something went wrong on my side and it is logged. Please try that again.")
 
         return run
+
+    def _ready(self, body: Body, action: Action) -> Snapshot | None:
+        """The clicked incident if ``action`` fits its state; otherwise tell the person why and give None."""
+        try:
+            return self.services.ready_for(incident_id(body["actions"][0]["value"]), action)
+        except UserError as exc:
+            self._tell(body, str(exc))
+            return None
 
     def _open(self, body: Body, view: dict[str, Any]) -> None:
         self.client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -153,9 +163,8 @@ class Listeners:
     # scale and departments ----------------------------------------------------------------------------
     def open_reassess(self, ack: Ack, body: Body) -> None:
         ack()
-        snap = self.services.snapshot(incident_id(body["actions"][0]["value"]))
-        if snap.closed:
-            self._tell(body, f"{snap.ref} is closed; its scale stays as it was.")
+        snap = self._ready(body, Action.REASSESS)
+        if snap is None:
             return
         runbook = self.services.runbooks[snap.runbook_id]
         answers = self.services.answers(snap.id)
@@ -188,14 +197,8 @@ class Listeners:
         ack()
         action = body["actions"][0]
         choice = Decision(action["action_id"].removeprefix(ids.DECIDE_PREFIX))
-        snap = self.services.snapshot(incident_id(action["value"]))
-        if snap.decision is not None or snap.closed:
-            self._tell(
-                body,
-                f"{snap.ref} is already decided: {snap.decision.label}."
-                if snap.decision
-                else f"{snap.ref} is closed.",
-            )
+        snap = self._ready(body, Action.DECIDE)
+        if snap is None:
             return
         self._open(body, modals.decide_modal(snap, choice, self.services.config.brand.default_offer))
 
@@ -224,9 +227,11 @@ class Listeners:
 
     def open_edit(self, ack: Ack, body: Body) -> None:
         ack()
-        snap = self.services.snapshot(incident_id(body["actions"][0]["value"]))
-        if snap.draft is None or snap.draft.approved_by or snap.closed:
-            self._tell(body, f"The apology for {snap.ref} can no longer be edited.")
+        snap = self._ready(body, Action.EDIT_DRAFT)
+        if snap is None:
+            return
+        if snap.draft is None:
+            self._tell(body, f"The apology for {snap.ref} is still being written; try again in a moment.")
             return
         self._open(body, modals.edit_draft_modal(snap))
 
@@ -273,9 +278,8 @@ class Listeners:
 
     def open_retro(self, ack: Ack, body: Body) -> None:
         ack()
-        snap = self.services.snapshot(incident_id(body["actions"][0]["value"]))
-        if snap.closed:
-            self._tell(body, f"The retrospective of {snap.ref} is already done.")
+        snap = self._ready(body, Action.SUBMIT_RETRO)
+        if snap is None:
             return
         self._open(body, modals.retro_modal(snap))
 

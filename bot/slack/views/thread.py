@@ -54,6 +54,23 @@ def _section(text: str) -> SectionBlock:
     return SectionBlock(text=_md(text))
 
 
+def _long_text(text: str) -> list[SectionBlock]:
+    """Text that may pass a section's 3,000 characters (escaping grows it) in as many sections as needed,
+    cut between paragraphs or lines, so whoever approves an apology reads all of it."""
+    sections: list[SectionBlock] = []
+    rest = text
+    while len(rest) > SECTION_TEXT:
+        cut = max(rest.rfind("\n\n", 0, SECTION_TEXT), rest.rfind("\n", 0, SECTION_TEXT))
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, SECTION_TEXT)
+        if cut <= 0:
+            cut = SECTION_TEXT
+        sections.append(_section(rest[:cut].rstrip()))
+        rest = rest[cut:].lstrip("\n ")
+    sections.append(_section(rest))
+    return sections
+
+
 def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[_md(text, CONTEXT_TEXT)])
 
@@ -92,7 +109,7 @@ def header(snap: Snapshot) -> Rendered:
     if snap.closed:
         footer = f"Closed {when(snap.closed_at, snap.tz)} · the retrospective summary is in the thread"
     blocks.append(_context(footer))
-    text = f"{snap.ref}: {snap.title} ({snap.scale}, {snap.status.label.lower()})"
+    text = f"{snap.ref}: {esc(snap.title)} ({snap.scale}, {snap.status.label.lower()})"
     return _out(text, blocks)
 
 
@@ -109,10 +126,13 @@ def assessment(snap: Snapshot) -> Rendered:
 
 
 def _notice_line(notice: NoticeView) -> str:
-    who = "by the runbook" if notice.notified_by == "oops" else f"by {user(notice.notified_by)}"
+    if notice.notified_by == "oops":
+        line = f"*{esc(notice.label)}* in {esc(notice.channel)}, by the runbook: {esc(notice.reason)}"
+    else:
+        line = f"*{esc(notice.label)}* in {esc(notice.channel)}, added by {user(notice.notified_by)}"
     if not notice.delivered:
-        return f"• ⚠️ *{esc(notice.label)}* could not be told in {esc(notice.channel)}: {esc(notice.reason)}"
-    return f"• *{esc(notice.label)}* in {esc(notice.channel)}, {who}: {esc(notice.reason)}"
+        return f"• ⚠️ {line} (the notice could not be posted there; check the channel in app.yaml)"
+    return f"• {line}"
 
 
 def departments(snap: Snapshot) -> Rendered:
@@ -139,10 +159,13 @@ def departments(snap: Snapshot) -> Rendered:
 
 def department_notice(snap: Snapshot, notice: NoticeView, link: str) -> Rendered:
     """The short notice a department gets in its own channel."""
-    text = f"*{snap.ref}* ({_scale(snap)}): {esc(snap.title)}\nYou are told because {esc(notice.reason)}."
+    why = (
+        esc(notice.reason) if notice.notified_by == "oops" else f"{user(notice.notified_by)} added your team"
+    )
+    text = f"*{snap.ref}* ({_scale(snap)}): {esc(snap.title)}\nWhy you: {why}"
     if link:
         text += f"\n<{link}|Follow it in the incident thread>"
-    return _out(f"{snap.ref}: {snap.title}", [_section(text)])
+    return _out(f"{snap.ref}: {esc(snap.title)}", [_section(text)])
 
 
 def decision(snap: Snapshot) -> Rendered:
@@ -186,7 +209,7 @@ def draft(snap: Snapshot) -> Rendered:
     blocks: list[Block] = [
         _section(f"*4 · Apology, draft v{d.version}* ({made})"),
         _section(f"*Subject:* {esc(d.subject)}"),
-        _section(esc(d.body)),
+        *_long_text(esc(d.body)),
     ]
     if d.approved_by:
         blocks.append(
@@ -207,7 +230,7 @@ def draft(snap: Snapshot) -> Rendered:
         )
     else:
         blocks.append(_context("Set aside: the decision changed, so this draft will not be sent."))
-    return _out(f"{snap.ref}: apology draft v{d.version}: {d.subject}", blocks)
+    return _out(f"{snap.ref}: apology draft v{d.version}: {esc(d.subject)}", blocks)
 
 
 def retro(snap: Snapshot) -> Rendered:
@@ -270,7 +293,7 @@ def summary(snap: Snapshot) -> Rendered:
             f"{len(snap.notices)} department(s) told · the full record is in the mistake history"
         ),
     ]
-    return _out(f"{snap.ref} closed: {r.what_we_change}", blocks)
+    return _out(f"{snap.ref} closed: {esc(r.what_we_change)}", blocks)
 
 
 RENDERERS = {
