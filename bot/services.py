@@ -410,10 +410,8 @@ class Services:
 
     def _draft(self, incident_id: int, actor: str) -> None:
         """Ask the drafter (outside any transaction: it may be a slow model) and keep the result."""
-        snap = self.snapshot(incident_id)
         with self.store.transaction() as repo:
-            attempt = repo.latest_draft(incident_id).version if repo.latest_draft(incident_id) else 0
-        request = self._draft_request(snap, attempt)
+            request = self._draft_request(repo, self._get(repo, incident_id))
         result = self.drafter.invoke(request)
         with self.store.transaction() as repo:
             incident = self._get(repo, incident_id, lock=True)
@@ -422,20 +420,16 @@ class Services:
             draft = repo.add_draft(
                 incident_id, result.subject, result.body, author=BOT_ACTOR, source=result.source
             )
-            repo.log(
-                incident_id,
-                Step.DRAFT,
-                f"v{draft.version}",
-                actor,
-                "drafted" if actor == BOT_ACTOR else "regenerated",
-            )
+            note = "drafted" if actor == BOT_ACTOR else "regenerated"
+            repo.log(incident_id, Step.DRAFT, f"v{draft.version}", actor, note)
         self._show(incident_id, DRAFT)
 
-    def _draft_request(self, snap: Snapshot, attempt: int) -> DraftRequest:
-        brand = self.config.brand
+    def _draft_request(self, repo: Repo, incident: Incident) -> DraftRequest:
+        """What the drafter may use; ``attempt`` counts earlier drafts, so regenerating varies the wording."""
+        snap = self._snapshot(repo, incident)
         assert snap.decision in (Decision.correct, Decision.make_it_big)
-        with self.store.transaction() as repo:
-            incident = self._get(repo, snap.id)
+        latest = repo.latest_draft(snap.id)
+        brand = self.config.brand
         return DraftRequest(
             incident_ref=snap.ref,
             title=snap.title,
@@ -450,7 +444,7 @@ class Services:
             brand_name=brand.name,
             brand_voice=brand.voice,
             signature=brand.signature,
-            attempt=attempt,
+            attempt=latest.version if latest else 0,
         )
 
     # 4. retrospective ---------------------------------------------------------------------------------
