@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -90,6 +91,8 @@ def serve(
         err.print(f"[red]Cannot start:[/red] {exc}")
         raise typer.Exit(1) from None
     runtime.start()
+    # SIGTERM (systemd, docker, a load balancer's rollout) ends like Ctrl-C: finish the work in flight.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         if http:
             from bot.http import make_server
@@ -105,6 +108,7 @@ def serve(
     except KeyboardInterrupt:
         pass
     finally:
+        console.print("oops is stopping: finishing the work in flight…")
         runtime.stop()
 
 

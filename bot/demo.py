@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from rich.table import Table
 
 from bot.config import AppConfig
 from bot.emulator import SlackDriver, SlackEmulator, render_channel
-from bot.http import EVENTS_PATH, make_server
+from bot.http import EVENTS_PATH, BackgroundServer
 from bot.runtime import Runtime, Secrets, build_runtime
 from bot.slack import ids
 
@@ -78,14 +77,12 @@ def demo_bot(config: AppConfig, database_url: str) -> Iterator[DemoBot]:
         )
         runtime = build_runtime(config.model_copy(update={"database_url": database_url}), secrets_)
         runtime.start()
-        server = make_server(runtime.app, host="127.0.0.1", port=0, threads=4)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
+        server = BackgroundServer(runtime.app).start()
         try:
-            url = f"http://127.0.0.1:{server.effective_port}{EVENTS_PATH}"
+            url = f"http://127.0.0.1:{server.port}{EVENTS_PATH}"
             yield DemoBot(runtime, emulator, SlackDriver(url, signing_secret, emulator))
         finally:
-            server.close()
+            server.stop()
             runtime.stop()
 
 
@@ -111,14 +108,20 @@ def _click(bot: DemoBot, thread_ts: str, action_id: str, user: str) -> None:
     bot.settle()
 
 
-def walk_incident(bot: DemoBot) -> int:
+def _quiet(_: str) -> None:
+    pass
+
+
+def walk_incident(bot: DemoBot, say: Callable[[str], None] = _quiet) -> int:
     """Play the team: report, decide, approve the apology, schedule and hold the retrospective."""
     emu, driver = bot.emulator, bot.driver
+    say(f"ailsa types: /oops {SUMMARY}")
     driver.slash("/oops", SUMMARY, user=REPORTER, channel=INCIDENT_CHANNEL)
     bot.settle()
     report = emu.opened_views[-1]
     values = {"details": DETAILS}
     values.update(_fill(report, {ids.QUESTION_PREFIX + k: v for k, v in ANSWERS.items()}))
+    say("ailsa answers the scale questions in the modal and presses Open incident")
     driver.submit_view(report["id"], values, user=REPORTER)
     bot.settle()
 
@@ -126,6 +129,7 @@ def walk_incident(bot: DemoBot) -> int:
     snap_id = _incident_id(bot, thread)
     recommended = bot.runtime.services.snapshot(snap_id).recommendation
     decide_id = ids.DECIDE_PREFIX + recommended.value
+    say(f"marc presses {recommended.label} (the recommendation) and adds a note")
     _click(bot, thread, decide_id, DECIDER)
     decide_view = emu.opened_views[-1]
     driver.submit_view(
@@ -143,14 +147,18 @@ def walk_incident(bot: DemoBot) -> int:
     bot.settle()
 
     if bot.runtime.services.snapshot(snap_id).draft is not None:
+        say("marc presses Regenerate for another wording, then Approve")
         _click(bot, thread, ids.DRAFT_REGENERATE, DECIDER)
         _click(bot, thread, ids.DRAFT_APPROVE, DECIDER)
 
+    say("marc keeps the suggested time and presses Schedule")
     _click(bot, thread, ids.RETRO_SCHEDULE, DECIDER)
     # Two working days pass: bring the stored reminder job forward instead of waiting.
+    say("… two working days later, the stored reminder job fires")
     bot.runtime.retro_scheduler.run_now(snap_id)
     emu.wait_for(lambda _: _button_message(bot, thread, ids.RETRO_START) is not None, timeout=30)
     bot.settle()
+    say("jo presses Start the retrospective, fills it in and closes the incident")
     _click(bot, thread, ids.RETRO_START, REVIEWER)
     retro_view = emu.opened_views[-1]
     driver.submit_view(
@@ -208,7 +216,7 @@ def run_demo(config: AppConfig, console: Console, *, keep: Path | None = None) -
             ),
             f"sqlite:///{path}",
         ) as bot:
-            incident_id = walk_incident(bot)
+            incident_id = walk_incident(bot, say=lambda line: console.print(f"[dim]→ {line}[/dim]"))
             print_story(bot, incident_id, console)
         console.print(
             "\n[bold]That was the whole runbook.[/bold] To run it in your own Slack: "

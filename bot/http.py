@@ -6,6 +6,7 @@ before any listener sees it. /healthz answers load balancers without touching Sl
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -34,3 +35,32 @@ def make_server(
 ) -> BaseWSGIServer | MultiSocketServer:
     """A waitress server; ``port=0`` picks a free one (read it back from ``server.effective_port``)."""
     return create_server(wsgi_app(app), host=host, port=port, threads=threads, ident="oops")
+
+
+class BackgroundServer:
+    """Serve on a thread and stop cleanly: the loop thread itself closes the sockets, so no select()
+    is left waiting on a closed descriptor (the demo and the tests start and stop many servers)."""
+
+    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 0, threads: int = 4) -> None:
+        self.server = make_server(app, host=host, port=port, threads=threads)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="oops-http", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self.server.effective_port)  # type: ignore[union-attr]
+
+    def start(self) -> BackgroundServer:
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        server = self.server
+        while not self._stop.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)  # type: ignore[union-attr]
+        server.task_dispatcher.shutdown()
+        server.asyncore.close_all(server._map)  # type: ignore[union-attr]
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)

@@ -10,6 +10,7 @@ and a key seen before changes nothing.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -150,6 +151,8 @@ class Services:
         self.messenger = messenger
         self.scheduler = scheduler
         self.clock = clock
+        self._locks: dict[int, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
 
     # reading -------------------------------------------------------------------------------------
     def suggest_runbook(self, summary: str) -> str:
@@ -561,26 +564,34 @@ class Services:
         self._check(incident, action)
         return transition(self._state(incident), action, decision)
 
+    def _drawing(self, incident_id: int) -> threading.Lock:
+        """One lock per incident around read-then-draw, so a slower redraw never paints an older state
+        over a newer one (two clicks, or a click and the reminder job, at the same moment)."""
+        with self._locks_guard:
+            return self._locks.setdefault(incident_id, threading.Lock())
+
     def _show(self, incident_id: int, kind: str) -> PostRef:
         """Post a part of the incident, or edit it in place when it was posted before."""
-        with self.store.transaction() as repo:
-            snap = self._snapshot(repo, self._get(repo, incident_id))
-            post = repo.post(incident_id, kind)
-        existing = PostRef(post.channel, post.ts) if post else None
-        ref = self.messenger.show(kind, snap, existing)
-        if existing is None:
+        with self._drawing(incident_id):
             with self.store.transaction() as repo:
-                repo.set_post(incident_id, kind, ref.channel, ref.ts)
-        return ref
+                snap = self._snapshot(repo, self._get(repo, incident_id))
+                post = repo.post(incident_id, kind)
+            existing = PostRef(post.channel, post.ts) if post else None
+            ref = self.messenger.show(kind, snap, existing)
+            if existing is None:
+                with self.store.transaction() as repo:
+                    repo.set_post(incident_id, kind, ref.channel, ref.ts)
+            return ref
 
     def _refresh(self, incident_id: int, *kinds: str) -> None:
         """Redraw the parts already posted, so old buttons show the incident as it is now."""
-        with self.store.transaction() as repo:
-            snap = self._snapshot(repo, self._get(repo, incident_id))
-            posts = {kind: repo.post(incident_id, kind) for kind in kinds}
-        for kind, post in posts.items():
-            if post is not None:
-                self.messenger.show(kind, snap, PostRef(post.channel, post.ts))
+        with self._drawing(incident_id):
+            with self.store.transaction() as repo:
+                snap = self._snapshot(repo, self._get(repo, incident_id))
+                posts = {kind: repo.post(incident_id, kind) for kind in kinds}
+            for kind, post in posts.items():
+                if post is not None:
+                    self.messenger.show(kind, snap, PostRef(post.channel, post.ts))
 
     def _snapshot(self, repo: Repo, incident: Incident) -> Snapshot:
         assert incident.id is not None and incident.created_at is not None

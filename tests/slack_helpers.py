@@ -28,7 +28,7 @@ from bot.config import AppConfig
 from bot.demo import DemoBot
 from bot.emulator import DriverResponse, Message, SlackDriver, SlackEmulator
 from bot.emulator.driver import state_entry
-from bot.http import EVENTS_PATH, make_server
+from bot.http import EVENTS_PATH, BackgroundServer
 from bot.runbook.incident import Status
 from bot.runtime import Secrets, build_runtime
 from bot.slack import ids
@@ -105,20 +105,15 @@ def serve_bot(
         config.model_copy(update={"database_url": database_url}), secrets_, chat_model=chat_model
     )
     server = None
-    thread = None
     try:
         runtime.start()
-        server = make_server(runtime.app, host="127.0.0.1", port=0, threads=4)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        url = f"http://127.0.0.1:{server.effective_port}{EVENTS_PATH}"
+        server = BackgroundServer(runtime.app).start()
+        url = f"http://127.0.0.1:{server.port}{EVENTS_PATH}"
         yield DemoBot(runtime, emulator, SlackDriver(url, signing_secret, emulator))
     finally:
         if server is not None:
-            server.close()
+            server.stop()
         runtime.stop()
-        if thread is not None:
-            thread.join(timeout=5)
 
 
 # ---------------------------------------------------------------------------------------------- reading

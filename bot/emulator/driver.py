@@ -1,8 +1,12 @@
-"""Plays Slack's side toward the bot: signed slash commands, button clicks, modal submissions.
+"""Plays Slack's side toward the bot: slash commands, button clicks, modal submissions, events.
 
 Requests are built from the emulator's record of what the bot actually posted (messages, views), so a
 test can only click a button the bot really rendered, and the payloads follow Slack's documented shapes
 closely enough for slack_bolt to route and parse them as it would in production.
+
+``SlackSide`` builds the payloads and applies the bot's acks to the emulator; only the transport
+differs: ``SlackDriver`` POSTs Slack-signed HTTP requests, ``SocketModeDriver``
+(bot/emulator/socket_mode.py) sends the same payloads as Socket Mode envelopes.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from bot.emulator.server import Ephemeral, Message, SlackEmulator
 
@@ -48,6 +52,28 @@ _STATEFUL = frozenset(
 )
 
 
+class AckResult(Protocol):
+    """What any transport reports back: whether the bot acked, with what, and how fast."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether Slack would count this as acknowledged."""
+        ...
+
+    @property
+    def ack_body(self) -> dict[str, Any] | None:
+        """The ack's JSON object (a plain-text ack as ``{"text": ...}``), or None when empty."""
+        ...
+
+    @property
+    def elapsed_seconds(self) -> float:
+        """Seconds from sending to the ack."""
+        ...
+
+
+R = TypeVar("R", bound=AckResult)
+
+
 @dataclass
 class DriverResponse:
     """What the bot answered (its ack), and how long it took."""
@@ -62,6 +88,15 @@ class DriverResponse:
         """True for a 2xx ack."""
         return 200 <= self.status < 300
 
+    @property
+    def ack_body(self) -> dict[str, Any] | None:
+        """The body as Slack reads it: a JSON object, or plain text shown as a message."""
+        if isinstance(self.json, dict):
+            return self.json
+        if self.json is None and self.body_text.strip():
+            return {"text": self.body_text}
+        return None
+
 
 def slack_signature(signing_secret: str, timestamp: str, body: bytes) -> str:
     """The X-Slack-Signature value Slack computes for a request body."""
@@ -69,82 +104,44 @@ def slack_signature(signing_secret: str, timestamp: str, body: bytes) -> str:
     return "v0=" + hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-class SlackDriver:
-    """Sends Slack-signed requests to the bot's request URL, the way Slack's servers do."""
+class SlackSide(Generic[R]):
+    """Builds what Slack sends for each thing a person does; subclasses only carry it to the bot.
+
+    One place for the payload shapes, so HTTP mode and Socket Mode are tested with the same bytes.
+    """
 
     def __init__(
         self,
-        request_url: str,
-        signing_secret: str,
         emulator: SlackEmulator,
         team_id: str = "T0WHEY",
         api_app_id: str = "A0OOPS",
         clock: Callable[[], float] = time.time,
         *,
         verification_token: str = "legacy-verification-token",
-        timeout: float = 10.0,
     ) -> None:
-        self.request_url = request_url
-        self.signing_secret = signing_secret
         self.emulator = emulator
         self.team_id = team_id
         self.api_app_id = api_app_id
         self.clock = clock
         self.verification_token = verification_token
-        self.timeout = timeout
         # (channel, ts) -> {(block_id, action_id): state entry} set by set_value/select
         self._message_state: dict[tuple[str, str], dict[tuple[str, str], dict[str, Any]]] = {}
         # view_id -> {(block_id, action_id): state entry} set by view_action
         self._view_state: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
 
-    # ------------------------------------------------------------------ transport
+    # ------------------------------------------------------------------ transport (subclasses)
 
-    def send(
-        self,
-        body: bytes,
-        content_type: str = "application/x-www-form-urlencoded",
-        *,
-        timestamp: int | str | None = None,
-        signature: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> DriverResponse:
-        """POST a raw body to the bot, signed unless ``signature`` is given (to test rejection)."""
-        ts = str(int(self.clock()) if timestamp is None else timestamp)
-        sig = signature if signature is not None else slack_signature(self.signing_secret, ts, body)
-        headers = {
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": sig,
-            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-        }
-        headers.update(extra_headers or {})
-        request = urllib.request.Request(self.request_url, data=body, headers=headers, method="POST")
-        started = time.monotonic()
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as resp:
-                status, raw = resp.status, resp.read()
-        except urllib.error.HTTPError as err:
-            status, raw = err.code, err.read()
-        elapsed = time.monotonic() - started
-        text = raw.decode("utf-8", errors="replace")
-        try:
-            parsed: Any = json.loads(text) if text.strip() else None
-        except json.JSONDecodeError:
-            parsed = None
-        return DriverResponse(status=status, body_text=text, json=parsed, elapsed_seconds=elapsed)
+    def _deliver_command(self, fields: dict[str, str], what: str) -> R:
+        """Carry a slash command's fields to the bot and return its ack."""
+        raise NotImplementedError
 
-    def _send_form(self, fields: Mapping[str, str], what: str) -> DriverResponse:
-        response = self.send(urllib.parse.urlencode(fields).encode())
-        if response.elapsed_seconds > ACK_DEADLINE_SECONDS:
-            self.emulator.record_ui_error(
-                f"{what}: bot acked after {response.elapsed_seconds:.2f}s (Slack gives up after 3s)"
-            )
-        elif not response.ok:
-            self.emulator.record_ui_error(f"{what}: bot answered HTTP {response.status}")
-        return response
+    def _deliver_interaction(self, payload: dict[str, Any], what: str) -> R:
+        """Carry an interaction payload (block_actions, view_submission, ...) to the bot."""
+        raise NotImplementedError
 
-    def _send_payload(self, payload: dict[str, Any], what: str) -> DriverResponse:
-        return self._send_form({"payload": json.dumps(payload)}, what)
+    def _deliver_event(self, envelope: dict[str, Any]) -> R:
+        """Carry an Events API ``event_callback`` to the bot."""
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ common payload parts
 
@@ -164,12 +161,12 @@ class SlackDriver:
 
     # ------------------------------------------------------------------ slash commands and events
 
-    def slash(
+    def command_fields(
         self, command: str, text: str = "", *, user: str = "U0AILSA", channel: str = "C0OOPS"
-    ) -> DriverResponse:
-        """Run a slash command as ``user`` in ``channel``; an ack body is shown like Slack shows it."""
+    ) -> dict[str, str]:
+        """The fields Slack sends for a slash command (form-encoded over HTTP, an object over a socket)."""
         channel_id = self.emulator.resolve_channel(channel) or channel
-        fields = {
+        return {
             "token": self.verification_token,
             "team_id": self.team_id,
             "team_domain": self.emulator.team_domain,
@@ -184,17 +181,20 @@ class SlackDriver:
             "response_url": self.emulator.new_response_url(channel_id, user=user),
             "trigger_id": self.emulator.new_trigger_id(user),
         }
-        response = self._send_form(fields, f"{fields['command']} {text}".strip())
-        if response.ok and isinstance(response.json, dict):
-            self.emulator.apply_command_ack(channel_id, user, response.json)
-        elif response.ok and response.body_text.strip() and response.json is None:
-            self.emulator.apply_command_ack(channel_id, user, {"text": response.body_text})
+
+    def slash(self, command: str, text: str = "", *, user: str = "U0AILSA", channel: str = "C0OOPS") -> R:
+        """Run a slash command as ``user`` in ``channel``; an ack body is shown like Slack shows it."""
+        fields = self.command_fields(command, text, user=user, channel=channel)
+        response = self._deliver_command(fields, f"{fields['command']} {text}".strip())
+        body = response.ack_body if response.ok else None
+        if body is not None:
+            self.emulator.apply_command_ack(fields["channel_id"], user, body)
         return response
 
-    def send_event(self, event: dict[str, Any], *, event_id: str | None = None) -> DriverResponse:
-        """Deliver an Events API ``event_callback`` wrapping ``event``."""
+    def event_envelope(self, event: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
+        """The Events API ``event_callback`` wrapping ``event``."""
         now = int(self.clock())
-        envelope = {
+        return {
             "token": self.verification_token,
             "team_id": self.team_id,
             "api_app_id": self.api_app_id,
@@ -213,7 +213,10 @@ class SlackDriver:
             ],
             "is_ext_shared_channel": False,
         }
-        return self.send(json.dumps(envelope).encode(), "application/json")
+
+    def send_event(self, event: dict[str, Any], *, event_id: str | None = None) -> R:
+        """Deliver an Events API ``event_callback`` wrapping ``event``."""
+        return self._deliver_event(self.event_envelope(event, event_id=event_id))
 
     # ------------------------------------------------------------------ messages: clicks and selects
 
@@ -278,7 +281,7 @@ class SlackDriver:
 
     def click(
         self, channel: str, ts: str, action_id: str, *, user: str = "U0AILSA", value: str | None = None
-    ) -> DriverResponse:
+    ) -> R:
         """Press a button in a message (``value`` picks among buttons sharing an action_id)."""
         channel_id, target = self._locate(channel, ts)
         block, element = _find_element(
@@ -294,13 +297,11 @@ class SlackDriver:
         for key in ("value", "style", "url"):
             if key in element:
                 action[key] = element[key]
-        return self._send_payload(
+        return self._deliver_interaction(
             self._message_payload(channel_id, target, user, action), f"click {action_id}"
         )
 
-    def set_value(
-        self, channel: str, ts: str, action_id: str, value: Any, *, user: str = "U0AILSA"
-    ) -> DriverResponse:
+    def set_value(self, channel: str, ts: str, action_id: str, value: Any, *, user: str = "U0AILSA") -> R:
         """Change a select/picker in a message; Slack sends block_actions for it and keeps it in state."""
         channel_id, target = self._locate(channel, ts)
         block, element = _find_element(
@@ -311,11 +312,11 @@ class SlackDriver:
         if element.get("type") != "overflow":
             self._message_state.setdefault((channel_id, target.ts), {})[key] = entry
         action = _action_from_entry(element, block, entry, self._action_ts())
-        return self._send_payload(self._message_payload(channel_id, target, user, action), f"set {action_id}")
+        return self._deliver_interaction(
+            self._message_payload(channel_id, target, user, action), f"set {action_id}"
+        )
 
-    def select(
-        self, channel: str, ts: str, action_id: str, option_value: str, *, user: str = "U0AILSA"
-    ) -> DriverResponse:
+    def select(self, channel: str, ts: str, action_id: str, option_value: str, *, user: str = "U0AILSA") -> R:
         """Pick an option (by its value) in a static_select in a message."""
         return self.set_value(channel, ts, action_id, option_value, user=user)
 
@@ -356,9 +357,7 @@ class SlackDriver:
         view.pop("errors", None)
         return view
 
-    def submit_view(
-        self, view_id: str, values: Mapping[str, Any], *, user: str = "U0AILSA"
-    ) -> DriverResponse:
+    def submit_view(self, view_id: str, values: Mapping[str, Any], *, user: str = "U0AILSA") -> R:
         """Press Submit on a modal with ``values`` keyed by input block_id (plain values, as typed/picked)."""
         view = self._view_payload_view(view_id, values)
         payload = {
@@ -373,13 +372,12 @@ class SlackDriver:
             "is_enterprise_install": False,
             "enterprise": None,
         }
-        response = self._send_payload(payload, f"submit {view.get('callback_id')}")
+        response = self._deliver_interaction(payload, f"submit {view.get('callback_id')}")
         if response.ok:
-            body = response.json if isinstance(response.json, dict) else None
-            self.emulator.apply_view_submission_response(view_id, user, body)
+            self.emulator.apply_view_submission_response(view_id, user, response.ack_body)
         return response
 
-    def close_view(self, view_id: str, *, user: str = "U0AILSA") -> DriverResponse | None:
+    def close_view(self, view_id: str, *, user: str = "U0AILSA") -> R | None:
         """Press Cancel/X; Slack only tells the bot (view_closed) when notify_on_close is set."""
         view = self._view_payload_view(view_id, None)
         cleared = self.emulator.close_view(view_id, user)
@@ -396,11 +394,9 @@ class SlackDriver:
             "is_enterprise_install": False,
             "enterprise": None,
         }
-        return self._send_payload(payload, f"close {view.get('callback_id')}")
+        return self._deliver_interaction(payload, f"close {view.get('callback_id')}")
 
-    def view_action(
-        self, view_id: str, block_id: str, value: Any, *, user: str = "U0AILSA"
-    ) -> DriverResponse:
+    def view_action(self, view_id: str, block_id: str, value: Any, *, user: str = "U0AILSA") -> R:
         """Change an element inside a modal (e.g. a dispatch_action select that re-renders the modal)."""
         view = self._open_view(view_id)
         block = next((b for b in view["blocks"] if b.get("block_id") == block_id), None)
@@ -439,7 +435,84 @@ class SlackDriver:
             "view": self._view_payload_view(view_id, None),
             "actions": [action],
         }
-        return self._send_payload(payload, f"view action {block_id}")
+        return self._deliver_interaction(payload, f"view action {block_id}")
+
+
+class SlackDriver(SlackSide[DriverResponse]):
+    """Sends Slack-signed requests to the bot's request URL, the way Slack's servers do."""
+
+    def __init__(
+        self,
+        request_url: str,
+        signing_secret: str,
+        emulator: SlackEmulator,
+        team_id: str = "T0WHEY",
+        api_app_id: str = "A0OOPS",
+        clock: Callable[[], float] = time.time,
+        *,
+        verification_token: str = "legacy-verification-token",
+        timeout: float = 10.0,
+    ) -> None:
+        super().__init__(emulator, team_id, api_app_id, clock, verification_token=verification_token)
+        self.request_url = request_url
+        self.signing_secret = signing_secret
+        self.timeout = timeout
+
+    def send(
+        self,
+        body: bytes,
+        content_type: str = "application/x-www-form-urlencoded",
+        *,
+        timestamp: int | str | None = None,
+        signature: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> DriverResponse:
+        """POST a raw body to the bot, signed unless ``signature`` is given (to test rejection)."""
+        ts = str(int(self.clock()) if timestamp is None else timestamp)
+        sig = signature if signature is not None else slack_signature(self.signing_secret, ts, body)
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": sig,
+            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+        }
+        headers.update(extra_headers or {})
+        request = urllib.request.Request(self.request_url, data=body, headers=headers, method="POST")
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as resp:
+                status, raw = resp.status, resp.read()
+        except urllib.error.HTTPError as err:
+            status, raw = err.code, err.read()
+        elapsed = time.monotonic() - started
+        text = raw.decode("utf-8", errors="replace")
+        try:
+            parsed: Any = json.loads(text) if text.strip() else None
+        except json.JSONDecodeError:
+            parsed = None
+        return DriverResponse(status=status, body_text=text, json=parsed, elapsed_seconds=elapsed)
+
+    def _send_form(self, fields: Mapping[str, str], what: str) -> DriverResponse:
+        response = self.send(urllib.parse.urlencode(fields).encode())
+        if response.elapsed_seconds > ACK_DEADLINE_SECONDS:
+            self.emulator.record_ui_error(
+                f"{what}: bot acked after {response.elapsed_seconds:.2f}s (Slack gives up after 3s)"
+            )
+        elif not response.ok:
+            self.emulator.record_ui_error(f"{what}: bot answered HTTP {response.status}")
+        return response
+
+    def _deliver_command(self, fields: dict[str, str], what: str) -> DriverResponse:
+        """Slash commands arrive form-encoded."""
+        return self._send_form(fields, what)
+
+    def _deliver_interaction(self, payload: dict[str, Any], what: str) -> DriverResponse:
+        """Interactions arrive as one form field ``payload`` holding JSON."""
+        return self._send_form({"payload": json.dumps(payload)}, what)
+
+    def _deliver_event(self, envelope: dict[str, Any]) -> DriverResponse:
+        """Events arrive as a JSON body; Slack shows nobody an error for them, so none is recorded."""
+        return self.send(json.dumps(envelope).encode(), "application/json")
 
 
 # ---------------------------------------------------------------------- element helpers

@@ -22,11 +22,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
+
+if TYPE_CHECKING:
+    from bot.emulator.socket_mode import SocketModeServer
 
 DEFAULT_CHANNELS: dict[str, str] = {
     "C0OOPS": "oops",
@@ -45,6 +48,7 @@ MAX_MESSAGE_BLOCKS = 50
 MAX_MESSAGE_TEXT = 40_000
 MAX_VIEW_BYTES = 250_000
 MAX_VIEW_STACK = 3
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 INTERACTIVE_ELEMENTS = frozenset(
     {
         "button",
@@ -220,8 +224,10 @@ class SlackEmulator:
         bot_name: str = "oops",
         app_id: str = "A0OOPS",
         user_tz: str = "Europe/London",
+        app_token: str = "xapp-1-A0OOPS-1-test-token",
     ) -> None:
         self.bot_token = bot_token
+        self.app_token = app_token  # app-level: only for apps.connections.open (Socket Mode)
         self.clock = clock
         self.team_id = team_id
         self.team_name = team_name
@@ -258,6 +264,7 @@ class SlackEmulator:
 
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._socket_mode: SocketModeServer | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -276,15 +283,18 @@ class SlackEmulator:
         return self
 
     def stop(self) -> None:
-        """Stop serving; recorded state stays readable."""
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
+        """Stop serving (Web API first, so nobody gets a new socket URL); recorded state stays readable."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+            self._server = None
+            self._thread = None
+        with self._lock:
+            socket_mode = self._socket_mode
+        if socket_mode is not None:
+            socket_mode.stop()
 
     def __enter__(self) -> SlackEmulator:
         return self.start()
@@ -308,6 +318,16 @@ class SlackEmulator:
     def base_url(self) -> str:
         """The value for ``WebClient(base_url=...)``."""
         return f"{self.root_url}/api/"
+
+    @property
+    def socket_mode(self) -> SocketModeServer:
+        """Slack's Socket Mode WebSocket endpoint, started on first use so HTTP-only tests pay nothing."""
+        from bot.emulator.socket_mode import SocketModeServer
+
+        with self._lock:
+            if self._socket_mode is None:
+                self._socket_mode = SocketModeServer(app_id=self.app_id).start()
+            return self._socket_mode
 
     # ------------------------------------------------------------------ workspace lookups
 
@@ -593,6 +613,8 @@ class SlackEmulator:
                 headers["Retry-After"] = str(fault.retry_after)
         elif not token:
             status, body = 200, {"ok": False, "error": "not_authed"}
+        elif method in APP_TOKEN_METHODS or token == self.app_token:
+            status, body = 200, self._app_level_call(method, token)
         elif token != self.bot_token:
             status, body = 200, {"ok": False, "error": "invalid_auth"}
         else:
@@ -610,6 +632,18 @@ class SlackEmulator:
             self._calls.append(Call(method=method, args=copy.deepcopy(args), response=body, status=status))
             self._changed.notify_all()
         return status, body, headers
+
+    def _app_level_call(self, method: str, token: str) -> dict[str, Any]:
+        """Methods taking an app-level token (xapp-); each token type is refused where it does not belong."""
+        if token != self.app_token:
+            error = "not_allowed_token_type" if token == self.bot_token else "invalid_auth"
+            return {"ok": False, "error": error}
+        if method not in APP_TOKEN_METHODS:
+            return {"ok": False, "error": "not_allowed_token_type"}
+        socket_mode = self.socket_mode
+        if not socket_mode.running:  # a reconnect racing stop(): nothing to connect to any more
+            return {"ok": False, "error": "service_unavailable"}
+        return {"ok": True, "url": socket_mode.issue_url()}
 
     def _methods(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {
