@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import signal
 import sys
 from pathlib import Path
@@ -35,15 +36,29 @@ ConfigOption = Annotated[
 
 NO_TOKENS = """[bold]oops needs a Slack app before it can serve.[/bold]
 
-1. Print the app manifest:        [cyan]oops manifest > manifest.yaml[/cyan]
+1. Print the app manifest:        [cyan]{oops} manifest > manifest.yaml[/cyan]
 2. Create the app from it:        https://api.slack.com/apps → Create New App → From a manifest
 3. Install it to your workspace, then set, in the environment (never in app.yaml):
      [cyan]SLACK_BOT_TOKEN[/cyan]   xoxb-…  (OAuth & Permissions → Bot User OAuth Token)
      [cyan]SLACK_APP_TOKEN[/cyan]   xapp-…  (Basic Information → App-Level Tokens, scope connections:write)
      [cyan]SLACK_SIGNING_SECRET[/cyan]      (Basic Information → App Credentials; only for --http)
-4. Run [cyan]make run[/cyan] (or [cyan]oops serve[/cyan]) again.
+4. Run [cyan]make run[/cyan] (or [cyan]{oops} serve[/cyan]) again.
 
-Meanwhile, [bold]oops demo[/bold] runs a whole incident against a local Slack emulator: no account, no key."""
+Meanwhile, [bold]make demo[/bold] (or [bold]{oops} demo[/bold]) runs a whole incident against a local Slack
+emulator: no account, no key."""
+
+
+def _oops() -> str:
+    """How to call this program from here: `oops` when it is on PATH, else the virtualenv's copy."""
+    if shutil.which("oops"):
+        return "oops"
+    beside = Path(sys.executable).parent / "oops"
+    if not beside.exists():
+        return f"{sys.executable} -m bot"
+    try:
+        return str(beside.relative_to(Path.cwd()))
+    except ValueError:
+        return str(beside)
 
 
 def _config(path: Path | None) -> AppConfig:
@@ -83,7 +98,7 @@ def serve(
     ]
     if missing:
         err.print(f"Not set: {', '.join(missing)}.\n")
-        err.print(NO_TOKENS, soft_wrap=True)
+        err.print(NO_TOKENS.format(oops=_oops()), soft_wrap=True)
         raise typer.Exit(2)
     try:
         runtime = build_runtime(cfg, secrets)
