@@ -13,13 +13,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from langchain_core.runnables import Runnable
 
 from bot.config import AppConfig
-from bot.drafting import DraftRequest
+from bot.drafting import BODY_MAX, SUBJECT_MAX, DraftRequest
 from bot.runbook.answers import format_answer, parse_answers
 from bot.runbook.calendar import default_retro_time
 from bot.runbook.engine import assess_scale, pick_departments, recommend, suggest_runbook
@@ -34,6 +34,21 @@ SUMMARY_MAX = 150
 DETAILS_MAX = 3000
 NOTE_MAX = 1000
 CHECKLIST_ITEM_MAX = 300
+
+
+REMINDER_RETRY = timedelta(minutes=5)
+
+
+def _reason(exc: Exception) -> str:
+    """A short cause for a person: Slack's error code when there is one."""
+    response = getattr(exc, "response", None)
+    code = response.get("error") if hasattr(response, "get") else None
+    return str(code or type(exc).__name__)
+
+
+def _current(created_at: datetime | None, decided_at: datetime | None) -> bool:
+    """A draft belongs to the decision in force when it was written after that decision."""
+    return created_at is not None and decided_at is not None and created_at >= decided_at
 
 
 class UserError(Exception):
@@ -151,7 +166,7 @@ class Services:
         self.messenger = messenger
         self.scheduler = scheduler
         self.clock = clock
-        self._locks: dict[int, threading.Lock] = {}
+        self._locks: dict[int, threading.RLock] = {}
         self._locks_guard = threading.Lock()
 
     # reading -------------------------------------------------------------------------------------
@@ -169,26 +184,43 @@ class Services:
         return validate_report(self.runbooks, runbook_id, summary, details, raw_answers)
 
     def snapshot(self, incident_id: int) -> Snapshot:
-        with self.store.transaction() as repo:
+        with self.store.read() as repo:
             return self._snapshot(repo, self._get(repo, incident_id))
 
     def ready_for(self, incident_id: int, action: Action) -> Snapshot:
         """The incident if ``action`` fits its state now, else UserError saying why."""
-        with self.store.transaction() as repo:
+        with self.store.read() as repo:
             incident = self._get(repo, incident_id)
             self._check(incident, action)
             return self._snapshot(repo, incident)
 
+    def refusal(self, incident_id: int, action: Action) -> str | None:
+        """Why ``action`` cannot happen now, or None; asked before a modal closes, so no typing is lost."""
+        try:
+            self.ready_for(incident_id, action)
+        except UserError as exc:
+            return str(exc)
+        return None
+
+    def check_answers(self, incident_id: int, raw_answers: Mapping[str, str | None]) -> dict[str, str]:
+        """Re-assess form errors by question id, or a refusal when the incident no longer allows it."""
+        refusal = self.refusal(incident_id, Action.REASSESS)
+        _, errors = parse_answers(self.runbook_of(incident_id), raw_answers)
+        if refusal:
+            first = self.runbook_of(incident_id).questions[0].id
+            errors[first] = refusal
+        return errors
+
     def answers(self, incident_id: int) -> dict[str, Any]:
-        with self.store.transaction() as repo:
+        with self.store.read() as repo:
             return dict(self._get(repo, incident_id).answers)
 
     def runbook_of(self, incident_id: int) -> Runbook:
-        with self.store.transaction() as repo:
+        with self.store.read() as repo:
             return self.runbooks[self._get(repo, incident_id).runbook_id]
 
     def decision_log(self, incident_id: int) -> list[Any]:
-        with self.store.transaction() as repo:
+        with self.store.read() as repo:
             return repo.decision_log(incident_id)
 
     # 1. report, assess, notify ----------------------------------------------------------------------
@@ -224,6 +256,18 @@ class Services:
             repo.log(incident.id, Step.REPORT, runbook.id, reporter, report.summary)
             repo.log(incident.id, Step.ASSESS, assessment.level, BOT_ACTOR, "; ".join(assessment.reasons))
             incident_id = incident.id
+        try:
+            self._post_opening(incident_id)
+        except Exception as exc:
+            # The incident is saved; nothing typed is lost. Say how to pick it up again.
+            raise UserError(
+                f"OOPS-{incident_id} is saved, but I could not post it in <#{channel}> ({_reason(exc)}). "
+                f"Invite me there with `/invite @oops`, then type `/oops resume OOPS-{incident_id}`."
+            ) from exc
+        return self.snapshot(incident_id)
+
+    def _post_opening(self, incident_id: int) -> None:
+        """Header, scale, notices, who was told, decision prompt: what a new incident shows first."""
         header = self._show(incident_id, HEADER)
         with self.store.transaction() as repo:
             incident = self._get(repo, incident_id)
@@ -233,6 +277,29 @@ class Services:
         self._notify_needed(incident_id)
         self._show(incident_id, DEPARTMENTS)
         self._show(incident_id, DECISION)
+
+    def resume(self, incident_id: int, channel: str, user: str) -> Snapshot:
+        """Draw every part the incident's state calls for, posting what is missing (after Slack refused
+        a post, or the bot stopped half-way). An incident never shown moves to ``channel``."""
+        with self.store.transaction() as repo:
+            incident = self._get(repo, incident_id, lock=True)
+            if incident.header_ts is None:
+                incident.channel = channel
+                repo.touch(incident)
+            repo.log(incident_id, Step.REPORT, "resumed", user, f"in <#{incident.channel}>")
+            status, has_draft = Status(incident.status), repo.latest_draft(incident_id) is not None
+        self._post_opening(incident_id)
+        if status is Status.DRAFTING and not has_draft:
+            self._draft(incident_id, BOT_ACTOR)
+        if has_draft:
+            self._show(incident_id, DRAFT)
+        if status not in (Status.DECIDING, Status.DRAFTING):
+            self._show(incident_id, RETRO)
+        if status is Status.RETRO_DUE:
+            self._show(incident_id, REMINDER)
+        if status is Status.CLOSED:
+            self._show(incident_id, SUMMARY)
+        self.reconcile_jobs()
         return self.snapshot(incident_id)
 
     def reassess(
@@ -241,11 +308,11 @@ class Services:
         """New answers: scale and recommendation follow; newly needed departments are told."""
         with self.store.transaction() as repo:
             incident = self._get(repo, incident_id, lock=True)
-            self._check(incident, Action.REASSESS)
             runbook = self.runbooks[incident.runbook_id]
             answers, errors = parse_answers(runbook, raw_answers)
             if errors or not repo.claim(key):
                 return errors
+            self._check(incident, Action.REASSESS)
             before = incident.scale
             assessment = assess_scale(runbook, answers)
             incident.answers = answers
@@ -271,46 +338,49 @@ class Services:
             raise UserError(f"There is no department {department!r} in app.yaml.")
         with self.store.transaction() as repo:
             incident = self._get(repo, incident_id, lock=True)
-            self._check(incident, Action.ADD_DEPARTMENT)
-            if any(n.department == department for n in repo.notices(incident_id)):
-                label = self.config.departments[department].label
-                raise UserError(f"{label} already knows about {incident.ref}.")
             if not repo.claim(key):
                 return
+            self._check(incident, Action.ADD_DEPARTMENT)
+            told = repo.notice(incident_id, department)
+            if told is not None and told.ts is not None:
+                label = self.config.departments[department].label
+                raise UserError(f"{label} already knows about {incident.ref}.")
         self._notify(incident_id, department, "added by hand", user)
         self._refresh(incident_id, DEPARTMENTS)
 
     def _notify_needed(self, incident_id: int) -> None:
         with self.store.transaction() as repo:
             incident = self._get(repo, incident_id)
-            told = {n.department for n in repo.notices(incident_id)}
+            told = {n.department for n in repo.notices(incident_id) if n.ts is not None}
             needs = pick_departments(self.runbooks[incident.runbook_id], incident.answers, incident.scale)
         for need in needs:
             if need.department not in told:
                 self._notify(incident_id, need.department, need.reason, BOT_ACTOR)
 
     def _notify(self, incident_id: int, department: str, reason: str, actor: str) -> None:
-        """Post the notice, then record it; a channel that refuses is recorded as undelivered."""
+        """Post the notice, then record it; a channel that refuses is recorded as undelivered, and the
+        department stays on offer so someone can try again. Under the incident's lock, so a re-assess
+        and a hand-picked department at the same moment do not tell a channel twice."""
         dept = self.config.departments[department]
-        snap = self.snapshot(incident_id)
-        view = NoticeView(department, dept.label, dept.channel, reason, actor, delivered=True)
-        try:
-            ts: str | None = self.messenger.notify(dept.channel, snap, view).ts
-            note = reason
-        except Exception as exc:  # a missing channel must not stop the other notices
-            ts, note = None, f"could not post to {dept.channel}: {exc}"
-        with self.store.transaction() as repo:
-            repo.add_notice(
-                Notice(
-                    incident_id=incident_id,
-                    department=department,
-                    channel=dept.channel,
-                    ts=ts,
-                    reason=reason[:1000],
-                    notified_by=actor,
+        with self._drawing(incident_id):
+            with self.store.read() as repo:
+                told = repo.notice(incident_id, department)
+                if told is not None and told.ts is not None:
+                    return
+                snap = self._snapshot(repo, self._get(repo, incident_id))
+            view = NoticeView(department, dept.label, dept.channel, reason, actor, delivered=True)
+            try:
+                ts: str | None = self.messenger.notify(dept.channel, snap, view).ts
+                note = reason
+            except Exception as exc:  # a missing channel must not stop the other notices
+                ts, note = None, f"could not post to {dept.channel}: {exc}"
+            with self.store.transaction() as repo:
+                row = repo.notice(incident_id, department) or Notice(
+                    incident_id=incident_id, department=department, channel=dept.channel, notified_by=actor
                 )
-            )
-            repo.log(incident_id, Step.NOTIFY, department, actor, note)
+                row.ts, row.reason, row.notified_by, row.channel = ts, reason[:1000], actor, dept.channel
+                repo.add_notice(row)
+                repo.log(incident_id, Step.NOTIFY, department, actor, note)
 
     # 2. decide ----------------------------------------------------------------------------------------
     def decide(
@@ -327,18 +397,18 @@ class Services:
     ) -> None:
         with self.store.transaction() as repo:
             incident = self._get(repo, incident_id, lock=True)
+            if not repo.claim(key):
+                return
             if incident.decision == choice and incident.status != Status.DECIDING:
                 raise UserError(f"Already recorded: {choice.label}, by <@{incident.decided_by}>.")
             new = self._transition(incident, Action.DECIDE, choice)
-            if not repo.claim(key):
-                return
             incident.status, incident.decision = new.status, choice
             incident.decided_by, incident.decided_at = user, self.clock()
             incident.decision_note = note.strip()[:NOTE_MAX]
             incident.what_was_fixed = what_was_fixed.strip()[:1000]
             incident.customer_action = customer_action.strip()[:1000]
-            default_offer = self.config.brand.default_offer or ""
-            incident.offer = (offer.strip() or default_offer)[:300] if choice is Decision.make_it_big else ""
+            # The modal offers the brand's default; an offer emptied there means no offer.
+            incident.offer = offer.strip()[:300] if choice is Decision.make_it_big else ""
             repo.touch(incident)
             followed = "" if choice == incident.recommendation else " (not the recommendation)"
             repo.log(incident_id, Step.DECIDE, choice, user, (note.strip() + followed).strip())
@@ -352,9 +422,9 @@ class Services:
         """Undo a decision before anything went out: the team decides again."""
         with self.store.transaction() as repo:
             incident = self._get(repo, incident_id, lock=True)
-            new = self._transition(incident, Action.CHANGE_DECISION)
             if not repo.claim(key):
                 return
+            new = self._transition(incident, Action.CHANGE_DECISION)
             previous = incident.decision
             incident.status, incident.decision, incident.decided_by, incident.decided_at = (
                 new.status,
@@ -370,39 +440,62 @@ class Services:
     def regenerate_draft(self, incident_id: int, user: str, key: str) -> None:
         with self.store.transaction() as repo:
             incident = self._get(repo, incident_id, lock=True)
-            self._check(incident, Action.REGENERATE_DRAFT)
             if not repo.claim(key):
                 return
+            self._check(incident, Action.REGENERATE_DRAFT)
         self._draft(incident_id, user)
 
-    def edit_draft(self, incident_id: int, subject: str, body: str, user: str, key: str) -> dict[str, str]:
+    def check_edit(self, incident_id: int, version: int | None, subject: str, body: str) -> dict[str, str]:
+        """Errors for the edit modal (keyed by its blocks), so a refused edit keeps the person's text."""
+        errors: dict[str, str] = {}
         subject, body = " ".join(subject.split()), body.strip()
-        errors = {}
-        if not subject or len(subject) > 150:
-            errors["subject"] = "Give the email a subject of 1 to 150 characters."
-        if not body or len(body) > 2900:
-            errors["body"] = "The message needs a body of 1 to 2,900 characters."
+        if not subject or len(subject) > SUBJECT_MAX:
+            errors["subject"] = f"Give the email a subject of 1 to {SUBJECT_MAX} characters."
+        if not body or len(body) > BODY_MAX:
+            errors["body"] = f"The message needs a body of 1 to {BODY_MAX:,} characters."
+        refusal = self.refusal(incident_id, Action.EDIT_DRAFT)
+        if refusal:
+            errors["subject"] = refusal
+        elif version is not None:
+            latest = self.snapshot(incident_id).draft
+            if latest is not None and latest.version != version:
+                errors["subject"] = (
+                    f"The draft changed while you edited it (now v{latest.version}). "
+                    "Copy your text, close this, and edit the newest one."
+                )
+        return errors
+
+    def edit_draft(
+        self, incident_id: int, subject: str, body: str, user: str, key: str, *, version: int | None = None
+    ) -> dict[str, str]:
+        errors = self.check_edit(incident_id, version, subject, body)
         if errors:
             return errors
         with self.store.transaction() as repo:
             incident = self._get(repo, incident_id, lock=True)
-            self._check(incident, Action.EDIT_DRAFT)
             if not repo.claim(key):
                 return {}
+            self._check(incident, Action.EDIT_DRAFT)
+            subject, body = " ".join(subject.split()), body.strip()
             draft = repo.add_draft(incident_id, subject, body, author=user, source="edit")
             repo.log(incident_id, Step.DRAFT, f"v{draft.version}", user, "edited by hand")
         self._refresh(incident_id, DRAFT)
         return {}
 
-    def approve_draft(self, incident_id: int, user: str, key: str) -> None:
+    def approve_draft(self, incident_id: int, user: str, key: str, *, version: int | None = None) -> None:
+        """Approve the draft the person read (``version``), and only if it is the newest for this decision."""
         with self.store.transaction() as repo:
             incident = self._get(repo, incident_id, lock=True)
-            new = self._transition(incident, Action.APPROVE_DRAFT)
-            draft = repo.latest_draft(incident_id)
-            if draft is None:
-                raise UserError(f"{incident.ref} has no draft to approve yet; it is still being written.")
             if not repo.claim(key):
                 return
+            new = self._transition(incident, Action.APPROVE_DRAFT)
+            draft = repo.latest_draft(incident_id)
+            if draft is None or not _current(draft.created_at, incident.decided_at):
+                raise UserError(
+                    f"{incident.ref} has no draft for this decision yet; it is still being written."
+                )
+            if version is not None and draft.version != version:
+                raise UserError(f"That draft was replaced by v{draft.version}: read it, then approve it.")
             draft.approved_by, draft.approved_at = user, self.clock()
             repo.session.add(draft)
             incident.status, incident.draft_approved = new.status, True
@@ -413,12 +506,14 @@ class Services:
 
     def _draft(self, incident_id: int, actor: str) -> None:
         """Ask the drafter (outside any transaction: it may be a slow model) and keep the result."""
-        with self.store.transaction() as repo:
-            request = self._draft_request(repo, self._get(repo, incident_id))
+        with self.store.read() as repo:
+            incident = self._get(repo, incident_id)
+            decided_at = incident.decided_at
+            request = self._draft_request(repo, incident)
         result = self.drafter.invoke(request)
         with self.store.transaction() as repo:
             incident = self._get(repo, incident_id, lock=True)
-            if incident.status != Status.DRAFTING:
+            if incident.status != Status.DRAFTING or incident.decided_at != decided_at:
                 return  # the decision changed while the model was writing
             draft = repo.add_draft(
                 incident_id, result.subject, result.body, author=BOT_ACTOR, source=result.source
@@ -458,9 +553,9 @@ class Services:
             raise UserError("Pick a time in the future for the retrospective.")
         with self.store.transaction() as repo:
             incident = self._get(repo, incident_id, lock=True)
-            new = self._transition(incident, Action.SCHEDULE_RETRO)
             if not repo.claim(key):
                 return
+            new = self._transition(incident, Action.SCHEDULE_RETRO)
             moved = incident.retro_at is not None
             incident.status, incident.retro_at, incident.reminded_at = new.status, when, None
             repo.touch(incident)
@@ -468,19 +563,37 @@ class Services:
             repo.log(incident_id, Step.RETRO_SCHEDULE, local, user, "moved" if moved else "")
         # After the commit: APScheduler writes its job table on its own connection.
         self.scheduler.schedule(incident_id, when)
-        self._refresh(incident_id, HEADER, RETRO)
+        # A reminder already posted now says the retrospective moved; the next one is a new message.
+        self._refresh(incident_id, HEADER, RETRO, REMINDER)
+        with self.store.transaction() as repo:
+            repo.drop_post(incident_id, REMINDER)
 
     def remind_retro(self, incident_id: int) -> bool:
-        """Called by the scheduler. True when this call posted the reminder (at most one does)."""
-        with self.store.transaction() as repo:
-            incident = repo.incident(incident_id, lock=True)
-            if incident is None or incident.status != Status.RETRO_SCHEDULED:
-                return False
-            new = self._transition(incident, Action.REMIND)
-            incident.status, incident.reminded_at = new.status, self.clock()
-            repo.touch(incident)
-            repo.log(incident_id, Step.RETRO_REMIND, "reminded", BOT_ACTOR)
-        self._show(incident_id, REMINDER)
+        """Called by the scheduler. True when this call posted the reminder (at most one does).
+
+        If Slack refuses the reminder, the incident goes back to waiting and the job is set again
+        in a few minutes: a reminder job is used up when it fires, and a lost reminder would leave
+        the retrospective without its button.
+        """
+        with self._drawing(incident_id):
+            with self.store.transaction() as repo:
+                incident = repo.incident(incident_id, lock=True)
+                if incident is None or incident.status != Status.RETRO_SCHEDULED:
+                    return False
+                new = self._transition(incident, Action.REMIND)
+                incident.status, incident.reminded_at = new.status, self.clock()
+                repo.touch(incident)
+                repo.log(incident_id, Step.RETRO_REMIND, "reminded", BOT_ACTOR)
+            try:
+                self._show(incident_id, REMINDER)
+            except Exception:
+                with self.store.transaction() as repo:
+                    incident = self._get(repo, incident_id, lock=True)
+                    incident.status, incident.reminded_at = Status.RETRO_SCHEDULED, None
+                    repo.touch(incident)
+                    repo.log(incident_id, Step.RETRO_REMIND, "failed", BOT_ACTOR, "trying again in 5 minutes")
+                self.scheduler.schedule(incident_id, self.clock() + REMINDER_RETRY)
+                raise
         self._refresh(incident_id, HEADER, RETRO)
         return True
 
@@ -506,9 +619,9 @@ class Services:
             return errors
         with self.store.transaction() as repo:
             incident = self._get(repo, incident_id, lock=True)
-            new = self._transition(incident, Action.SUBMIT_RETRO)
             if not repo.claim(key):
                 return {}
+            new = self._transition(incident, Action.SUBMIT_RETRO)
             repo.add_retrospective(
                 Retrospective(
                     incident_id=incident_id,
@@ -525,7 +638,7 @@ class Services:
             repo.log(incident_id, Step.RETRO, "closed", user, f"{len(retro.checklist)} checklist item(s)")
         self.scheduler.cancel(incident_id)
         self._show(incident_id, SUMMARY)
-        self._refresh(incident_id, HEADER, DECISION, DRAFT, RETRO, REMINDER)
+        self._refresh(incident_id, HEADER, ASSESSMENT, DEPARTMENTS, DECISION, DRAFT, RETRO, REMINDER)
         return {}
 
     def reconcile_jobs(self) -> int:
@@ -564,11 +677,11 @@ class Services:
         self._check(incident, action)
         return transition(self._state(incident), action, decision)
 
-    def _drawing(self, incident_id: int) -> threading.Lock:
+    def _drawing(self, incident_id: int) -> threading.RLock:
         """One lock per incident around read-then-draw, so a slower redraw never paints an older state
         over a newer one (two clicks, or a click and the reminder job, at the same moment)."""
         with self._locks_guard:
-            return self._locks.setdefault(incident_id, threading.Lock())
+            return self._locks.setdefault(incident_id, threading.RLock())
 
     def _show(self, incident_id: int, kind: str) -> PostRef:
         """Post a part of the incident, or edit it in place when it was posted before."""
@@ -609,7 +722,7 @@ class Services:
             )
             for n in repo.notices(incident.id)
         )
-        told = {n.department for n in notices}
+        told = {n.department for n in notices if n.delivered}
         addable = tuple((key, d.label) for key, d in self.config.departments.items() if key not in told)
         draft = repo.latest_draft(incident.id)
         retro = repo.retrospective(incident.id)
@@ -653,6 +766,7 @@ class Services:
                 draft.source,
                 draft.approved_by,
                 draft.approved_at,
+                current=_current(draft.created_at, incident.decided_at),
             )
             if draft
             else None,

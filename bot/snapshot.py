@@ -32,6 +32,8 @@ class DraftView:
     source: str
     approved_by: str | None
     approved_at: datetime | None
+    # Written for the decision in force; an older decision's draft is never offered for approval.
+    current: bool = True
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def register(app: App, on: Listeners) -> None:
     app.action(ids.ADD_DEPARTMENT)(ack=on.ack_lazily, lazy=[lazy(on.add_department)])
 
     app.action(re.compile("^" + re.escape(ids.DECIDE_PREFIX)))(on.open_decide)
-    app.view(ids.DECIDE_VIEW)(ack=on.ack_lazily, lazy=[lazy(on.decide)])
+    app.view(ids.DECIDE_VIEW)(ack=on.check_decide, lazy=[lazy(on.decide)])
     app.action(ids.CHANGE_DECISION)(ack=on.ack_lazily, lazy=[lazy(on.change_decision)])
 
     app.action(ids.DRAFT_REGENERATE)(ack=on.ack_lazily, lazy=[lazy(on.regenerate)])
@@ -57,4 +57,5 @@ def register(app: App, on: Listeners) -> None:
     app.action(ids.RETRO_WHEN)(on.just_ack)
     app.action(ids.RETRO_SCHEDULE)(ack=on.ack_lazily, lazy=[lazy(on.schedule_retro)])
     app.action(ids.RETRO_START)(on.open_retro)
+    app.action(ids.RETRO_HOLD)(on.open_retro)
     app.view(ids.RETRO_VIEW)(ack=on.check_retro, lazy=[lazy(on.submit_retro)])

@@ -18,6 +18,7 @@ DRAFT_APPROVE = "oops.draft.approve"
 RETRO_WHEN = "oops.retro.when"
 RETRO_SCHEDULE = "oops.retro.schedule"
 RETRO_START = "oops.retro.start"
+RETRO_HOLD = "oops.retro.hold"  # the same modal, from step 5, before the reminder
 
 # Every input in our modals uses this action id; blocks are told apart by block_id.
 VALUE = "value"

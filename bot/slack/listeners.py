@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -18,10 +19,9 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.runbook.answers import parse_answers
 from bot.runbook.incident import Action
 from bot.runbook.model import Decision
-from bot.services import RetroInput, Services, UserError, parse_checklist
+from bot.services import DETAILS_MAX, SUMMARY_MAX, RetroInput, Services, UserError, parse_checklist
 from bot.slack import ids
 from bot.slack.messenger import SlackMessenger
 from bot.slack.payloads import (
@@ -38,6 +38,7 @@ from bot.slack.views import modals
 from bot.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
+RESUME = re.compile(r"^resume\s+(?:oops-)?(\d+)$", re.IGNORECASE)
 Body = dict[str, Any]
 
 
@@ -58,8 +59,11 @@ class Listeners:
         try:
             if channel:
                 self.messenger.tell(channel, user, text)
-            else:
-                self.client.chat_postMessage(channel=user, text=text)
+                return
+        except SlackApiError as exc:
+            log.info("no ephemeral in %s (%s); sending a direct message", channel, exc.response.get("error"))
+        try:
+            self.client.chat_postMessage(channel=user, text=text)
         except SlackApiError as exc:
             log.warning("could not tell %s: %s (%s)", user, text, exc.response.get("error"))
 
@@ -99,9 +103,20 @@ class Listeners:
 
     # /oops and the report modal ------------------------------------------------------------------------
     def open_report(self, ack: Ack, body: Body) -> None:
-        ack()
         text = " ".join((body.get("text") or "").split())
-        summary, details = (text, "") if len(text) <= 150 else ("", text)
+        resume = RESUME.match(text)
+        if resume:
+            ref = f"OOPS-{resume.group(1)}"
+            ack(text=f"Picking {ref} up where it stopped…")
+            self._guarded(self._resume)(body)
+            return
+        summary, details = (text, "") if len(text) <= SUMMARY_MAX else ("", text)
+        if len(details) > DETAILS_MAX:
+            ack(
+                text=f"That was long: the first {DETAILS_MAX:,} characters are in the details; add the rest."
+            )
+        else:
+            ack()
         runbook_id = self.services.suggest_runbook(text)
         self._open(
             body,
@@ -109,6 +124,11 @@ class Listeners:
                 self.services.runbooks, runbook_id, body["channel_id"], summary=summary, details=details
             ),
         )
+
+    def _resume(self, body: Body) -> None:
+        match = RESUME.match(" ".join((body.get("text") or "").split()))
+        assert match is not None
+        self.services.resume(int(match.group(1)), body["channel_id"], user_id(body))
 
     def switch_runbook(self, ack: Ack, body: Body) -> None:
         """Picking another runbook redraws the modal with that runbook's questions."""
@@ -129,29 +149,15 @@ class Listeners:
 
     def check_report(self, ack: Ack, body: Body) -> None:
         _, errors = self._report(body)
-        if errors:
-            runbook = self.services.runbooks.get(metadata(body["view"]).get("runbook") or "")
-            questions = runbook.question_ids if runbook else ()
-            ack(response_action="errors", errors=question_errors(errors, questions))
-        else:
-            ack()
+        runbook = self.services.runbooks.get(metadata(body["view"]).get("runbook") or "")
+        self._ack_errors(ack, question_errors(errors, runbook.question_ids if runbook else ()))
 
     def create_incident(self, body: Body) -> None:
         report, _ = self._report(body)
         if report is None:
             return
         channel = metadata(body["view"]).get("channel") or user_id(body)
-        try:
-            self.services.report(report, user_id(body), channel, view_key(body))
-        except SlackApiError as exc:
-            log.exception("could not post the incident")
-            self.client.chat_postMessage(
-                channel=user_id(body),
-                text=(
-                    f"Your report is saved, but I could not post in <#{channel}> "
-                    f"({exc.response.get('error')}). Invite me with `/invite @oops`, then run `/oops` again."
-                ),
-            )
+        self.services.report(report, user_id(body), channel, view_key(body))
 
     def _report(self, body: Body) -> tuple[Any, dict[str, str]]:
         view = body["view"]
@@ -171,13 +177,26 @@ class Listeners:
         self._open(body, modals.reassess_modal(snap, runbook, answers))
 
     def check_reassess(self, ack: Ack, body: Body) -> None:
-        snap_id = metadata(body["view"]).get("incident")
-        runbook = self.services.runbook_of(int(snap_id))
-        _, errors = parse_answers(runbook, answers_from(view_values(body["view"])))
+        incident = int(metadata(body["view"])["incident"])
+        runbook = self.services.runbook_of(incident)
+        errors = self.services.check_answers(incident, answers_from(view_values(body["view"])))
+        self._ack_errors(ack, question_errors(errors, runbook.question_ids))
+
+    @staticmethod
+    def _ack_errors(ack: Ack, errors: dict[str, str]) -> None:
+        """Errors keep the modal open with what the person typed; no errors close it."""
         if errors:
-            ack(response_action="errors", errors=question_errors(errors, runbook.question_ids))
+            ack(response_action="errors", errors=errors)
         else:
             ack()
+
+    def _ack_if_ready(self, ack: Ack, body: Body, action: Action, block: str) -> None:
+        """Close the modal only if the incident still allows it; else say why on ``block``."""
+        refusal = self.services.refusal(int(metadata(body["view"])["incident"]), action)
+        self._ack_errors(ack, {block: refusal} if refusal else {})
+
+    def check_decide(self, ack: Ack, body: Body) -> None:
+        self._ack_if_ready(ack, body, Action.DECIDE, "note")
 
     def reassess(self, body: Body) -> None:
         view = body["view"]
@@ -236,31 +255,28 @@ class Listeners:
         self._open(body, modals.edit_draft_modal(snap))
 
     def check_edit(self, ack: Ack, body: Body) -> None:
-        values = view_values(body["view"])
-        errors = {}
-        if not (values.get("subject") or "").strip():
-            errors["subject"] = "The email needs a subject."
-        if not (values.get("body") or "").strip():
-            errors["body"] = "The email needs a message."
-        if errors:
-            ack(response_action="errors", errors=errors)
-        else:
-            ack()
+        meta, values = metadata(body["view"]), view_values(body["view"])
+        errors = self.services.check_edit(
+            int(meta["incident"]), meta.get("version"), values.get("subject") or "", values.get("body") or ""
+        )
+        self._ack_errors(ack, errors)
 
     def save_edit(self, body: Body) -> None:
-        view = body["view"]
-        values = view_values(view)
+        meta, values = metadata(body["view"]), view_values(body["view"])
         self.services.edit_draft(
-            int(metadata(view)["incident"]),
+            int(meta["incident"]),
             values.get("subject") or "",
             values.get("body") or "",
             user_id(body),
             view_key(body),
+            version=meta.get("version"),
         )
 
     def approve(self, body: Body) -> None:
-        action = body["actions"][0]
-        self.services.approve_draft(incident_id(action["value"]), user_id(body), action_key(body))
+        incident, _, version = body["actions"][0]["value"].partition(":")
+        self.services.approve_draft(
+            incident_id(incident), user_id(body), action_key(body), version=int(version) if version else None
+        )
 
     # retrospective -------------------------------------------------------------------------------------
     def schedule_retro(self, body: Body) -> None:
@@ -284,12 +300,11 @@ class Listeners:
         self._open(body, modals.retro_modal(snap))
 
     def check_retro(self, ack: Ack, body: Body) -> None:
-        retro = self._retro(body)
-        errors = self.services.check_retro(retro)
-        if errors:
-            ack(response_action="errors", errors=errors)
-        else:
-            ack()
+        errors = self.services.check_retro(self._retro(body))
+        refusal = self.services.refusal(int(metadata(body["view"])["incident"]), Action.SUBMIT_RETRO)
+        if refusal:
+            errors["what_went_wrong"] = refusal
+        self._ack_errors(ack, errors)
 
     def submit_retro(self, body: Body) -> None:
         self.services.submit_retro(

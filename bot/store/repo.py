@@ -9,6 +9,7 @@ from sqlalchemy import Engine, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.store.db import READ_ONLY
 from bot.store.tables import (
     ChecklistItem,
     DecisionLog,
@@ -75,6 +76,15 @@ class Repo:
     # posts ---------------------------------------------------------------------------------------
     def post(self, incident_id: int, kind: str) -> Post | None:
         query = select(Post).where(Post.incident_id == incident_id, Post.kind == kind)
+        return self.session.exec(query).first()
+
+    def drop_post(self, incident_id: int, kind: str) -> None:
+        row = self.post(incident_id, kind)
+        if row is not None:
+            self.session.delete(row)
+
+    def notice(self, incident_id: int, department: str) -> Notice | None:
+        query = select(Notice).where(Notice.incident_id == incident_id, Notice.department == department)
         return self.session.exec(query).first()
 
     def set_post(self, incident_id: int, kind: str, channel: str, ts: str) -> None:
@@ -161,6 +171,13 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    @contextmanager
+    def read(self) -> Iterator[Repo]:
+        """A transaction that only reads: on SQLite it takes no write lock."""
+        with Session(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
+            yield Repo(session)
+            session.commit()  # nothing to write; unlike rollback, it leaves the loaded rows readable
 
     @contextmanager
     def transaction(self) -> Iterator[Repo]:

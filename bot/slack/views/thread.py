@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     DateTimePickerElement,
     DividerBlock,
@@ -201,10 +202,25 @@ def decision(snap: Snapshot) -> Rendered:
     return _out(f"{snap.ref}: decided {snap.decision.label}", blocks)
 
 
+def _approve_button(snap: Snapshot, version: int) -> ButtonElement:
+    """Approve names the version on screen, and asks once: approving locks the decision."""
+    button = _button("Approve", ids.DRAFT_APPROVE, f"{snap.id}:{version}", "primary")
+    button.confirm = ConfirmObject(
+        title="Approve this apology?",
+        text=f"v{version} becomes the message to send, and the decision can no longer change.",
+        confirm="Approve",
+        deny="Not yet",
+    )
+    return button
+
+
 def draft(snap: Snapshot) -> Rendered:
     d = snap.draft
     if d is None:
         return _out(f"{snap.ref}: drafting the apology…", [_section("*4 · Apology*\nDrafting…")])
+    if snap.status is Status.DRAFTING and not d.current:
+        text = "*4 · Apology*\nWriting a new draft for the new decision…"
+        return _out(f"{snap.ref}: drafting the apology…", [_section(text)])
     made = "edited by " + user(d.author) if d.source == "edit" else f"drafted by oops · {d.source}"
     blocks: list[Block] = [
         _section(f"*4 · Apology, draft v{d.version}* ({made})"),
@@ -222,7 +238,7 @@ def draft(snap: Snapshot) -> Rendered:
         blocks.append(
             ActionsBlock(
                 elements=[
-                    _button("Approve", ids.DRAFT_APPROVE, str(snap.id), "primary"),
+                    _approve_button(snap, d.version),
                     _button("Edit", ids.DRAFT_EDIT, str(snap.id)),
                     _button("Regenerate", ids.DRAFT_REGENERATE, str(snap.id)),
                 ]
@@ -235,10 +251,10 @@ def draft(snap: Snapshot) -> Rendered:
 
 def retro(snap: Snapshot) -> Rendered:
     """Step 5: pick the retrospective's time; redrawn once it is scheduled, due or done."""
-    if snap.status is Status.DECIDING:
+    if snap.status in (Status.DECIDING, Status.DRAFTING):
+        waiting = "the decision" if snap.status is Status.DECIDING else "the apology to be approved"
         return _out(
-            f"{snap.ref}: retrospective waits for the decision",
-            [_section("*5 · Retrospective*\nWaiting for the decision.")],
+            f"{snap.ref}: the retrospective waits", [_section(f"*5 · Retrospective*\nWaiting for {waiting}.")]
         )
     if snap.closed:
         return _out(f"{snap.ref}: retrospective held", [_section("*5 · Retrospective* held ✅")])
@@ -248,24 +264,23 @@ def retro(snap: Snapshot) -> Rendered:
         text += f"Scheduled for *{when(snap.retro_at, snap.tz)}*. Pick another time to move it."
     else:
         text += "When shall we look back at this, so it becomes a lesson? (default: the team's usual delay)"
-    blocks: list[Block] = [
-        _section(text),
-        ActionsBlock(
-            block_id="retro_when",
-            elements=[
-                DateTimePickerElement(action_id=ids.RETRO_WHEN, initial_date_time=int(current.timestamp())),
-                _button(
-                    "Reschedule" if snap.retro_at else "Schedule", ids.RETRO_SCHEDULE, str(snap.id), "primary"
-                ),
-            ],
-        ),
+    controls: list[Any] = [
+        DateTimePickerElement(action_id=ids.RETRO_WHEN, initial_date_time=int(current.timestamp())),
+        _button("Reschedule" if snap.retro_at else "Schedule", ids.RETRO_SCHEDULE, str(snap.id), "primary"),
     ]
+    if snap.retro_at:
+        # The team may meet before the reminder, and this button stays if a reminder goes astray.
+        controls.append(_button("Hold it now", ids.RETRO_HOLD, str(snap.id)))
+    blocks: list[Block] = [_section(text), ActionsBlock(block_id="retro_when", elements=controls)]
     return _out(f"{snap.ref}: schedule the retrospective", blocks)
 
 
 def reminder(snap: Snapshot) -> Rendered:
     if snap.closed:
         return _out(f"{snap.ref}: retrospective held", [_section("⏰ Retrospective time: done, thank you.")])
+    if snap.status is not Status.RETRO_DUE:
+        moved = f"moved to {when(snap.retro_at, snap.tz)}" if snap.retro_at else "moved"
+        return _out(f"{snap.ref}: retrospective {moved}", [_section(f"⏰ The retrospective was {moved}.")])
     blocks: list[Block] = [
         _section(
             f"⏰ *Time for the retrospective of {snap.ref}.* What went wrong, why, and what do we change? "
