@@ -6,6 +6,7 @@ Here a pydantic error becomes ``runbooks/pricing.yaml:14: scale.rules[1].when: â
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -58,6 +59,16 @@ def _line_of(node: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
     return line
 
 
+def _unknown_key(loc: Sequence[str | int], errors: Sequence[Any]) -> str:
+    """'unknown key' and, when a required key beside it is missing and looks alike, the likely fix."""
+    key = str(loc[-1])
+    missing = [
+        str(e["loc"][-1]) for e in errors if e["type"] == "missing" and list(e["loc"][:-1]) == list(loc[:-1])
+    ]
+    close = difflib.get_close_matches(key, missing, n=1)
+    return f"unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+
+
 class DataFile:
     """A parsed YAML file that remembers where each value came from."""
 
@@ -95,9 +106,13 @@ class DataFile:
         try:
             return model.model_validate(self.data, context=context)
         except ValidationError as exc:
-            first = exc.errors()[0]
+            # A misspelt key explains the "field required" that comes with it: say it first.
+            errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+            first = errors[0]
             loc = [part for part in first["loc"] if part not in ("__root__",)]
             message = first["msg"].removeprefix("Value error, ")
+            if first["type"] == "extra_forbidden":
+                message = _unknown_key(loc, errors)
             more = len(exc.errors()) - 1
             if more:
                 message += f" (and {more} more problem{'s' if more > 1 else ''})"

@@ -198,8 +198,11 @@ def print_story(bot: DemoBot, incident_id: int, console: Console) -> None:
     names = emu.users
     for row in bot.runtime.services.decision_log(incident_id):
         who = names.get(row.actor, row.actor)
-        table.add_row(row.at.strftime("%H:%M:%S"), row.step, row.choice, who, row.note)
+        table.add_row(row.at.strftime("%d %b %H:%M:%S"), row.step, row.choice, who, row.note)
     console.print(table)
+    console.print(
+        "[dim]The reminder job was brought forward to now; in real life it fires at the time shown.[/dim]"
+    )
 
 
 def run_demo(config: AppConfig, console: Console, *, keep: Path | None = None) -> int:

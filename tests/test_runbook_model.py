@@ -144,7 +144,13 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
 def test_unknown_field(tmp_path: Path) -> None:
     text = SAMPLE.replace("    label: Who got it?\n", "    label: Who got it?\n    colour: red\n")
     error = load_error(tmp_path, text)
-    assert_points_at(error, tmp_path / "sample.yaml", line_of(text, "colour"), "questions[1].colour", "Extra")
+    assert_points_at(
+        error,
+        tmp_path / "sample.yaml",
+        line_of(text, "colour"),
+        "questions[1].colour",
+        "unknown key 'colour'",
+    )
 
 
 def test_unknown_name_in_when(tmp_path: Path) -> None:

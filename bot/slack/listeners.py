@@ -38,6 +38,11 @@ from bot.slack.views import modals
 from bot.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
+HELP = (
+    "*/oops* `what happened, in one line` opens a report: scale, who to tell, decision, apology, retro.\n"
+    "*/oops resume OOPS-7* posts whatever OOPS-7 is missing in this channel (after Slack refused a post).\n"
+    "*/oops help* shows this."
+)
 RESUME = re.compile(r"^resume\s+(?:oops-)?(\d+)$", re.IGNORECASE)
 Body = dict[str, Any]
 
@@ -104,6 +109,9 @@ class Listeners:
     # /oops and the report modal ------------------------------------------------------------------------
     def open_report(self, ack: Ack, body: Body) -> None:
         text = " ".join((body.get("text") or "").split())
+        if text.lower() in ("help", "?"):
+            ack(text=HELP)
+            return
         resume = RESUME.match(text)
         if resume:
             ref = f"OOPS-{resume.group(1)}"
@@ -112,9 +120,7 @@ class Listeners:
             return
         summary, details = (text, "") if len(text) <= SUMMARY_MAX else ("", text)
         if len(details) > DETAILS_MAX:
-            ack(
-                text=f"That was long: the first {DETAILS_MAX:,} characters are in the details; add the rest."
-            )
+            ack(text=f"That was long: the first {DETAILS_MAX:,} characters are in the details; add the rest.")
         else:
             ack()
         runbook_id = self.services.suggest_runbook(text)
