@@ -414,6 +414,7 @@ class Services:
             repo.log(incident_id, Step.DECIDE, choice, user, (note.strip() + followed).strip())
         self._refresh(incident_id, HEADER, DECISION, DRAFT, RETRO)
         if new.status is Status.DRAFTING:
+            self._show(incident_id, DRAFT)  # "Drafting…" at once: a model may take a while
             self._draft(incident_id, BOT_ACTOR)
         else:
             self._show(incident_id, RETRO)

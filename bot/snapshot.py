@@ -82,6 +82,3 @@ class Snapshot:
     @property
     def closed(self) -> bool:
         return self.status is Status.CLOSED
-
-    def local(self, when: datetime) -> datetime:
-        return when.astimezone(self.tz)
