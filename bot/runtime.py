@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -24,7 +25,7 @@ from bot.config import AppConfig
 from bot.drafting import build_drafter, load_prompts
 from bot.runbook.loader import load_runbooks
 from bot.runbook.model import Runbook
-from bot.scheduling import ApsRetroScheduler, build_scheduler, jobs
+from bot.scheduling import ApsRetroScheduler, SchedulerLease, build_scheduler, jobs, watch_shared_store
 from bot.services import Services
 from bot.slack.app import build_app
 from bot.slack.listeners import Listeners
@@ -33,6 +34,7 @@ from bot.store import Store, make_engine, migrate
 from bot.store.tables import utcnow
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
+log = logging.getLogger(__name__)
 
 
 class TrackingExecutor(ThreadPoolExecutor):
@@ -114,17 +116,26 @@ class Runtime:
     services: Services
     app: App
     executor: TrackingExecutor
+    lease: SchedulerLease
+    runs_reminders: bool = False
 
     def start(self) -> None:
-        """Start the reminder scheduler and re-create any reminder job lost while the bot was down."""
+        """Start the scheduler: running reminders if this process holds the lease, else only writing
+        them to the shared job table for the process that does."""
         jobs.set_handler("retro_reminder", self.services.remind_retro)
+        self.runs_reminders = self.lease.acquire()
         if not self.scheduler.running:
-            self.scheduler.start()
-        self.services.reconcile_jobs()
+            self.scheduler.start(paused=not self.runs_reminders)
+        if self.runs_reminders:
+            watch_shared_store(self.scheduler)
+            self.services.reconcile_jobs()
+        else:
+            log.info("another oops process runs the reminders; this one only schedules them")
 
     def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        self.lease.release()
         self.executor.shutdown(wait=True)
         self.engine.dispose()
 
@@ -150,5 +161,15 @@ def build_runtime(
     executor = TrackingExecutor()
     app = build_app(Listeners(services, client, messenger), client, secrets.signing_secret or "", executor)
     return Runtime(
-        config, runbooks, engine, store, scheduler, retro_scheduler, client, services, app, executor
+        config,
+        runbooks,
+        engine,
+        store,
+        scheduler,
+        retro_scheduler,
+        client,
+        services,
+        app,
+        executor,
+        SchedulerLease(engine),
     )

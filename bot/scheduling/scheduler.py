@@ -11,6 +11,7 @@ import contextlib
 from datetime import UTC, datetime
 
 from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
@@ -20,12 +21,31 @@ from bot.scheduling import jobs
 JOB_TABLE = "apscheduler_jobs"
 
 
+WATCH_SECONDS = 30
+
+
 def build_scheduler(engine: Engine) -> BackgroundScheduler:
     return BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
+        jobstores={
+            "default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE),
+            "local": MemoryJobStore(),
+        },
         # A reminder missed while the bot was down still fires when it comes back, however late.
         job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         timezone=UTC,
+    )
+
+
+def watch_shared_store(scheduler: BackgroundScheduler) -> None:
+    """APScheduler sleeps until its next known job; reminders written by other processes would wait
+    for that. Waking every 30 s bounds how late such a reminder can be."""
+    scheduler.add_job(
+        jobs.wake,
+        "interval",
+        seconds=WATCH_SECONDS,
+        id="watch-shared-store",
+        jobstore="local",
+        replace_existing=True,
     )
 
 

@@ -1,0 +1,60 @@
+"""One process runs the reminders, however many `oops serve` processes share the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.config import AppConfig
+from bot.demo import DemoBot
+from bot.scheduling import SchedulerLease, jobs
+from bot.store import make_engine, migrate
+from bot.store.tables import DecisionLog
+from tests import slack_helpers as h
+
+
+def test_only_one_lease_at_a_time_and_it_passes_on_when_released(database_url: str) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    first, second = SchedulerLease(engine), SchedulerLease(make_engine(database_url))
+    try:
+        assert first.acquire() is True
+        assert second.acquire() is False, "two processes would both run the reminders"
+        assert first.acquire() is True, "the holder keeps its lease"
+        first.release()
+        assert second.acquire() is True
+    finally:
+        first.release()
+        second.release()
+        engine.dispose()
+
+
+@pytest.fixture
+def two_bots(config: AppConfig, database_url: str) -> Iterator[tuple[DemoBot, DemoBot]]:
+    """Two bot processes' worth of runtime on one database and one Slack workspace."""
+    with h.workspace_emulator(config) as emulator, ExitStack() as stack:
+        leader = stack.enter_context(h.serve_bot(config, database_url, emulator))
+        follower = stack.enter_context(h.serve_bot(config, database_url, emulator))
+        yield leader, follower
+
+
+def test_the_second_process_schedules_and_the_first_one_reminds_once(
+    two_bots: tuple[DemoBot, DemoBot],
+) -> None:
+    leader, follower = two_bots
+    assert leader.runtime.runs_reminders and not follower.runtime.runs_reminders
+    # The whole incident is driven through the second process, as a load balancer might.
+    incident_id = h.walk_to_retro_scheduled(follower)
+    assert follower.runtime.retro_scheduler.scheduled(incident_id) is not None, "job not in the shared table"
+    # One test process holds both runtimes, and the job handler is the last one's: use the leader's.
+    jobs.set_handler("retro_reminder", leader.runtime.services.remind_retro)
+    h.fire_reminder(leader, incident_id)
+    leader.settle()
+    reminders = [m for m in h.all_messages(leader.emulator) if h.has_element(m, h.ids.RETRO_START)]
+    assert len(reminders) == 1
+    with Session(leader.runtime.engine) as session:
+        rows = session.exec(select(DecisionLog).where(DecisionLog.step == "retro_remind")).all()
+    assert [r.choice for r in rows] == ["reminded"]
