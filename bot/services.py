@@ -287,10 +287,15 @@ class Services:
                 incident.channel = channel
                 repo.touch(incident)
             repo.log(incident_id, Step.REPORT, "resumed", user, f"in <#{incident.channel}>")
-            status, has_draft = Status(incident.status), repo.latest_draft(incident_id) is not None
+            latest = repo.latest_draft(incident_id)
+            status, has_draft = Status(incident.status), latest is not None
+            needs_draft = status is Status.DRAFTING and not (
+                latest is not None and _current(latest.created_at, incident.decided_at)
+            )
         self._post_opening(incident_id)
-        if status is Status.DRAFTING and not has_draft:
+        if needs_draft:
             self._draft(incident_id, BOT_ACTOR)
+            has_draft = True
         if has_draft:
             self._show(incident_id, DRAFT)
         if status not in (Status.DECIDING, Status.DRAFTING):

@@ -303,11 +303,11 @@ def view_submission_payload(
 
 
 def rendered_control(
-    bot: DemoBot, action_id: str, *, option: str | None = None
+    bot: DemoBot, action_id: str, *, option: str | None = None, value: str | None = None
 ) -> tuple[Message, Message, dict[str, Any], dict[str, Any]]:
     """(message, version, block, element): a control with this action id (offering ``option``, for a
-    select) in any version the bot ever posted, newest version first. A person whose Slack has not
-    refreshed yet can still press an old one."""
+    select; carrying ``value``, for a button) in any version the bot ever posted, newest version first.
+    A person whose Slack has not refreshed yet can still press an old one."""
     for message in all_messages(bot.emulator):
         for version in [message, *reversed(message.edits)]:
             for block in version.blocks:
@@ -315,9 +315,12 @@ def rendered_control(
                     if element.get("action_id") != action_id:
                         continue
                     offered = {o.get("value") for o in element.get("options") or []}
-                    if option is None or option in offered:
+                    if option is not None and option not in offered:
+                        continue
+                    if value is None or element.get("value") == value:
                         return message, version, block, element
-    raise AssertionError(f"the bot never rendered a {action_id!r} control")
+    shown = f" with value {value!r}" if value is not None else ""
+    raise AssertionError(f"the bot never rendered a {action_id!r} control{shown}")
 
 
 def block_actions_payload(
@@ -383,9 +386,11 @@ def block_actions_payload(
     }
 
 
-def press(bot: DemoBot, action_id: str, user: str, *, option: str | None = None) -> DriverResponse:
+def press(
+    bot: DemoBot, action_id: str, user: str, *, option: str | None = None, value: str | None = None
+) -> DriverResponse:
     """Press a control as the bot once rendered it (possibly a stale version), as a signed request."""
-    message, version, block, element = rendered_control(bot, action_id, option=option)
+    message, version, block, element = rendered_control(bot, action_id, option=option, value=value)
     payload = block_actions_payload(bot, message, version, block, element, user, option=option)
     return bot.driver.send(payload_body(payload))
 
@@ -410,8 +415,10 @@ def answer_values(view: Mapping[str, Any], answers: Mapping[str, str] | None = N
     return {k: v for k, v in wanted.items() if k in blocks}
 
 
-def open_report(bot: DemoBot, text: str = SUMMARY, user: str = REPORTER) -> dict[str, Any]:
-    response = bot.driver.slash("/oops", text, user=user, channel=INCIDENT_CHANNEL)
+def open_report(
+    bot: DemoBot, text: str = SUMMARY, user: str = REPORTER, *, channel: str = INCIDENT_CHANNEL
+) -> dict[str, Any]:
+    response = bot.driver.slash("/oops", text, user=user, channel=channel)
     assert response.status == 200, response.body_text
     bot.settle()
     view = bot.emulator.opened_views[-1]
@@ -420,10 +427,14 @@ def open_report(bot: DemoBot, text: str = SUMMARY, user: str = REPORTER) -> dict
 
 
 def report(
-    bot: DemoBot, answers: Mapping[str, str] | None = None, *, summary: str = SUMMARY
+    bot: DemoBot,
+    answers: Mapping[str, str] | None = None,
+    *,
+    summary: str = SUMMARY,
+    channel: str = INCIDENT_CHANNEL,
 ) -> DriverResponse:
-    """/oops, then submit the report modal; returns the submission's ack."""
-    view = open_report(bot, summary)
+    """/oops (typed in ``channel``), then submit the report modal; returns the submission's ack."""
+    view = open_report(bot, summary, channel=channel)
     values: dict[str, Any] = {"details": DETAILS, **answer_values(view, answers)}
     response = bot.driver.submit_view(view["id"], values, user=REPORTER)
     bot.settle()
@@ -469,8 +480,9 @@ def walk_to_retro_scheduled(bot: DemoBot) -> int:
     return incident_id
 
 
-def fire_reminder(bot: DemoBot, incident_id: int) -> None:
-    """Time passes: bring the stored reminder job forward and wait until the job has finished.
+def run_reminder_job(bot: DemoBot, incident_id: int) -> JobExecutionEvent:
+    """Time passes: bring the stored reminder job forward, wait until it has run, and return how it
+    ended (``event.exception`` is set when the job raised).
 
     ``bot.settle()`` only covers Slack listeners; the job runs on APScheduler's own threads, so its end
     is taken from the scheduler's job-executed event (a public APScheduler hook, nothing patched).
@@ -491,7 +503,13 @@ def fire_reminder(bot: DemoBot, incident_id: int) -> None:
         assert finished.wait(timeout=15), "the reminder job did not run"
     finally:
         scheduler.remove_listener(on_job)
-    assert outcomes[0].exception is None, f"the reminder job failed: {outcomes[0].exception!r}"
+    return outcomes[0]
+
+
+def fire_reminder(bot: DemoBot, incident_id: int) -> None:
+    """Run the stored reminder job now; it must succeed and show 'Start the retrospective'."""
+    outcome = run_reminder_job(bot, incident_id)
+    assert outcome.exception is None, f"the reminder job failed: {outcome.exception!r}"
     assert shows(bot.emulator, ids.RETRO_START), "the reminder shows no 'Start the retrospective' button"
     bot.settle()
 

@@ -205,6 +205,8 @@ class Listeners:
         self._ack_if_ready(ack, body, Action.DECIDE, "note")
 
     def reassess(self, body: Body) -> None:
+        if self._refused_in_modal(body, Action.REASSESS):
+            return
         view = body["view"]
         self.services.reassess(
             int(metadata(view)["incident"]), answers_from(view_values(view)), user_id(body), view_key(body)
@@ -227,7 +229,13 @@ class Listeners:
             return
         self._open(body, modals.decide_modal(snap, choice, self.services.config.brand.default_offer))
 
+    def _refused_in_modal(self, body: Body, action: Action) -> bool:
+        """Bolt runs a lazy step even after an 'errors' ack; the modal already said why, so stay quiet."""
+        return self.services.refusal(int(metadata(body["view"])["incident"]), action) is not None
+
     def decide(self, body: Body) -> None:
+        if self._refused_in_modal(body, Action.DECIDE):
+            return
         view = body["view"]
         meta, values = metadata(view), view_values(view)
         self.services.decide(
@@ -313,6 +321,8 @@ class Listeners:
         self._ack_errors(ack, errors)
 
     def submit_retro(self, body: Body) -> None:
+        if self._refused_in_modal(body, Action.SUBMIT_RETRO):
+            return
         self.services.submit_retro(
             int(metadata(body["view"])["incident"]), self._retro(body), user_id(body), view_key(body)
         )
