@@ -141,3 +141,13 @@ def test_switching_runbook_redraws_the_report_modal_with_its_questions(sqlite_bo
     incident = h.only_incident(bot)
     assert incident.runbook_id == "pricing-error"
     assert incident.answers["orders_affected"] == 40
+
+
+def test_oops_help_answers_the_person_and_opens_nothing(sqlite_bot: DemoBot) -> None:
+    emu = sqlite_bot.emulator
+    response = sqlite_bot.driver.slash("/oops", "help", user=h.REPORTER, channel=h.INCIDENT_CHANNEL)
+    sqlite_bot.settle()
+    assert response.status == 200
+    assert "/oops resume OOPS-7" in response.body_text
+    assert not emu.calls_to("views.open"), "help must not open the report form"
+    assert not h.rows(sqlite_bot, Incident)
