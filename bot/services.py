@@ -205,10 +205,10 @@ class Services:
     def check_answers(self, incident_id: int, raw_answers: Mapping[str, str | None]) -> dict[str, str]:
         """Re-assess form errors by question id, or a refusal when the incident no longer allows it."""
         refusal = self.refusal(incident_id, Action.REASSESS)
-        _, errors = parse_answers(self.runbook_of(incident_id), raw_answers)
+        runbook = self.runbook_of(incident_id)
+        _, errors = parse_answers(runbook, raw_answers)
         if refusal:
-            first = self.runbook_of(incident_id).questions[0].id
-            errors[first] = refusal
+            errors[runbook.questions[0].id] = refusal
         return errors
 
     def answers(self, incident_id: int) -> dict[str, Any]:

@@ -43,19 +43,19 @@ def register(app: App, on: Listeners) -> None:
 
     app.action(ids.REASSESS)(on.open_reassess)
     app.view(ids.REASSESS_VIEW)(ack=on.check_reassess, lazy=[lazy(on.reassess)])
-    app.action(ids.ADD_DEPARTMENT)(ack=on.ack_lazily, lazy=[lazy(on.add_department)])
+    app.action(ids.ADD_DEPARTMENT)(ack=on.ack_only, lazy=[lazy(on.add_department)])
 
     app.action(re.compile("^" + re.escape(ids.DECIDE_PREFIX)))(on.open_decide)
     app.view(ids.DECIDE_VIEW)(ack=on.check_decide, lazy=[lazy(on.decide)])
-    app.action(ids.CHANGE_DECISION)(ack=on.ack_lazily, lazy=[lazy(on.change_decision)])
+    app.action(ids.CHANGE_DECISION)(ack=on.ack_only, lazy=[lazy(on.change_decision)])
 
-    app.action(ids.DRAFT_REGENERATE)(ack=on.ack_lazily, lazy=[lazy(on.regenerate)])
+    app.action(ids.DRAFT_REGENERATE)(ack=on.ack_only, lazy=[lazy(on.regenerate)])
     app.action(ids.DRAFT_EDIT)(on.open_edit)
     app.view(ids.EDIT_DRAFT_VIEW)(ack=on.check_edit, lazy=[lazy(on.save_edit)])
-    app.action(ids.DRAFT_APPROVE)(ack=on.ack_lazily, lazy=[lazy(on.approve)])
+    app.action(ids.DRAFT_APPROVE)(ack=on.ack_only, lazy=[lazy(on.approve)])
 
-    app.action(ids.RETRO_WHEN)(on.just_ack)
-    app.action(ids.RETRO_SCHEDULE)(ack=on.ack_lazily, lazy=[lazy(on.schedule_retro)])
+    app.action(ids.RETRO_WHEN)(on.ack_only)
+    app.action(ids.RETRO_SCHEDULE)(ack=on.ack_only, lazy=[lazy(on.schedule_retro)])
     app.action(ids.RETRO_START)(on.open_retro)
     app.action(ids.RETRO_HOLD)(on.open_retro)
     app.view(ids.RETRO_VIEW)(ack=on.check_retro, lazy=[lazy(on.submit_retro)])

@@ -338,10 +338,6 @@ class Listeners:
         )
 
     @staticmethod
-    def just_ack(ack: Ack) -> None:
-        """Pickers in messages report every change; the button that follows does the work."""
-        ack()
-
-    @staticmethod
-    def ack_lazily(ack: Ack) -> None:
+    def ack_only(ack: Ack) -> None:
+        """Answer Slack now: the lazy step does the work, or (for a picker) the button that follows."""
         ack()
