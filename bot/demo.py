@@ -24,6 +24,7 @@ from bot.emulator import SlackDriver, SlackEmulator, render_channel
 from bot.http import EVENTS_PATH, BackgroundServer
 from bot.runtime import Runtime, Secrets, build_runtime
 from bot.slack import ids
+from bot.usecases import queries
 
 REPORTER, DECIDER, REVIEWER = "U0AILSA", "U0MARC", "U0JO"
 INCIDENT_CHANNEL = "C0OOPS"
@@ -127,7 +128,7 @@ def walk_incident(bot: DemoBot, say: Callable[[str], None] = _quiet) -> int:
 
     thread = emu.messages(INCIDENT_CHANNEL)[-1].ts
     snap_id = _incident_id(bot, thread)
-    recommended = bot.runtime.services.snapshot(snap_id).recommendation
+    recommended = queries.snapshot(bot.runtime.env(), snap_id).recommendation
     decide_id = ids.DECIDE_PREFIX + recommended.value
     say(f"marc presses {recommended.label} (the recommendation) and adds a note")
     _click(bot, thread, decide_id, DECIDER)
@@ -146,7 +147,7 @@ def walk_incident(bot: DemoBot, say: Callable[[str], None] = _quiet) -> int:
     )
     bot.settle()
 
-    if bot.runtime.services.snapshot(snap_id).draft is not None:
+    if queries.snapshot(bot.runtime.env(), snap_id).draft is not None:
         say("marc presses Regenerate for another wording, then Approve")
         _click(bot, thread, ids.DRAFT_REGENERATE, DECIDER)
         _click(bot, thread, ids.DRAFT_APPROVE, DECIDER)
@@ -177,7 +178,7 @@ def walk_incident(bot: DemoBot, say: Callable[[str], None] = _quiet) -> int:
 
 
 def _incident_id(bot: DemoBot, header_ts: str) -> int:
-    with bot.runtime.store.transaction() as repo:
+    with bot.runtime.store.read(bot.runtime.team_id) as repo:
         for incident in repo.incidents(limit=5):
             if incident.header_ts == header_ts and incident.id is not None:
                 return incident.id
@@ -196,7 +197,7 @@ def print_story(bot: DemoBot, incident_id: int, console: Console) -> None:
     for column in ("when (UTC)", "step", "choice", "who", "note"):
         table.add_column(column, overflow="fold")
     names = emu.users
-    for row in bot.runtime.services.decision_log(incident_id):
+    for row in queries.decision_log(bot.runtime.env(), incident_id):
         who = names.get(row.actor, row.actor)
         table.add_row(row.at.strftime("%d %b %H:%M:%S"), row.step, row.choice, who, row.note)
     console.print(table)

@@ -16,9 +16,13 @@ METHOD_SCOPES: dict[str, str | None] = {
     "chat.getPermalink": None,
     "views.open": None,
     "views.update": None,
+    # Looking for a post whose outcome was lost, by its metadata, before posting it again.
+    "conversations.history": "channels:history",
+    "conversations.replies": "channels:history",
 }
-# Post in department channels the bot was not invited to (public channels only).
-EXTRA_SCOPES = ["commands", "chat:write.public"]
+# Post in department channels the bot was not invited to (public channels only); read private
+# channels' history the same way as public ones when the bot is a member.
+EXTRA_SCOPES = ["commands", "chat:write.public", "groups:history"]
 
 
 def bot_scopes() -> list[str]:

@@ -1,4 +1,4 @@
-"""Wiring: config + runbooks + store + drafter + scheduler + Slack client -> services and Bolt app.
+"""Wiring: config + runbooks + store + drafter + scheduler + Slack client -> use cases and Bolt app.
 
 `oops serve`, `oops demo` and the tests all build the bot here, so they run the same code.
 """
@@ -18,7 +18,6 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from langchain_core.language_models import BaseChatModel
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from sqlalchemy import Engine
 
 from bot.config import AppConfig
@@ -26,12 +25,13 @@ from bot.drafting import build_drafter, load_prompts
 from bot.runbook.loader import load_runbooks
 from bot.runbook.model import Runbook
 from bot.scheduling import ApsRetroScheduler, SchedulerLease, build_scheduler, jobs, watch_shared_store
-from bot.services import Services
 from bot.slack.app import build_app
-from bot.slack.listeners import Listeners
-from bot.slack.messenger import SlackMessenger
+from bot.slack.workspaces import SingleWorkspace, slack_client
 from bot.store import Store, make_engine, migrate
+from bot.store.fleet import Fleet
 from bot.store.tables import utcnow
+from bot.usecases import recovery, retrospective
+from bot.usecases.context import Deps, Env
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 log = logging.getLogger(__name__)
@@ -86,17 +86,12 @@ class Secrets:
         )
 
 
-def slack_client(token: str | None, api_url: str) -> WebClient:
-    """Slack's client with 429 and 5xx retries added: by default it only retries broken connections."""
-    client = WebClient(token=token, base_url=api_url if api_url.endswith("/") else api_url + "/", timeout=15)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
-    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
-    return client
-
-
-def open_store(config: AppConfig) -> tuple[Engine, Store]:
+def open_store(config: AppConfig, team_id: str | None = None) -> tuple[Engine, Store]:
+    """The database at its newest schema; rows older than workspaces are given ``team_id``."""
     engine = make_engine(config.resolved_database_url())
-    migrate(engine)
+    migrate(engine, team_id)
+    if team_id:
+        Fleet(engine).adopt(team_id)
     return engine, Store(engine)
 
 
@@ -113,22 +108,42 @@ class Runtime:
     scheduler: BackgroundScheduler
     retro_scheduler: ApsRetroScheduler
     client: WebClient
-    services: Services
+    workspace: SingleWorkspace
+    deps: Deps
     app: App
     executor: TrackingExecutor
     lease: SchedulerLease
     runs_reminders: bool = False
 
+    @property
+    def team_id(self) -> str:
+        """The workspace this single-workspace install serves."""
+        return self.workspace.identify()
+
+    def env(self, team: str | None = None) -> Env:
+        """The use cases' Env for a workspace, as a background job gets it."""
+        return self.deps.env(team or self.team_id)
+
+    def remind(self, incident_id: int) -> bool:
+        """The reminder job: it names only the incident; the incident names its workspace."""
+        team = self.deps.fleet.team_of(incident_id)
+        if team is None:
+            log.info("reminder for OOPS-%s: no such incident any more", incident_id)
+            return False
+        return retrospective.remind(self.deps.env(team), incident_id)
+
     def start(self) -> None:
         """Start the scheduler: running reminders if this process holds the lease, else only writing
-        them to the shared job table for the process that does."""
-        jobs.set_handler("retro_reminder", self.services.remind_retro)
+        them to the shared job table for the process that does. The lease holder also finishes, in the
+        background, whatever a stopped process left half-done."""
+        jobs.set_handler("retro_reminder", self.remind)
         self.runs_reminders = self.lease.acquire()
         if not self.scheduler.running:
             self.scheduler.start(paused=not self.runs_reminders)
         if self.runs_reminders:
             watch_shared_store(self.scheduler)
-            self.services.reconcile_jobs()
+            retrospective.rearm_all(self.deps)
+            self.executor.submit(recovery.recover, self.deps)
         else:
             log.info("another oops process runs the reminders; this one only schedules them")
 
@@ -152,14 +167,14 @@ def build_runtime(
 ) -> Runtime:
     runbooks = load_team_runbooks(config)
     drafter = build_drafter(config.drafting, load_prompts(config.prompts_path), chat_model=chat_model)
-    engine, store = open_store(config)
+    client = slack_client(secrets.bot_token, secrets.api_url)
+    workspace = SingleWorkspace(client)
+    engine, store = open_store(config, workspace.identify())
     scheduler = build_scheduler(engine)
     retro_scheduler = ApsRetroScheduler(scheduler)
-    client = slack_client(secrets.bot_token, secrets.api_url)
-    messenger = SlackMessenger(client)
-    services = Services(config, runbooks, store, drafter, messenger, retro_scheduler, clock=clock)
+    deps = Deps(config, runbooks, store, Fleet(engine), drafter, retro_scheduler, workspace, clock=clock)
     executor = TrackingExecutor()
-    app = build_app(Listeners(services, client, messenger), client, secrets.signing_secret or "", executor)
+    app = build_app(deps, client, secrets.signing_secret or "", executor)
     return Runtime(
         config,
         runbooks,
@@ -168,7 +183,8 @@ def build_runtime(
         scheduler,
         retro_scheduler,
         client,
-        services,
+        workspace,
+        deps,
         app,
         executor,
         SchedulerLease(engine),

@@ -21,6 +21,8 @@ class NoticeView:
     reason: str
     notified_by: str
     delivered: bool
+    # Slack's error code when the notice could not be posted (e.g. channel_not_found).
+    error: str = ""
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def test_the_second_process_schedules_and_the_first_one_reminds_once(
     incident_id = h.walk_to_retro_scheduled(follower)
     assert follower.runtime.retro_scheduler.scheduled(incident_id) is not None, "job not in the shared table"
     # One test process holds both runtimes, and the job handler is the last one's: use the leader's.
-    jobs.set_handler("retro_reminder", leader.runtime.services.remind_retro)
+    jobs.set_handler("retro_reminder", leader.runtime.remind)
     h.fire_reminder(leader, incident_id)
     leader.settle()
     reminders = [m for m in h.all_messages(leader.emulator) if h.has_element(m, h.ids.RETRO_START)]

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from bot.demo import DemoBot, walk_incident
 from bot.manifest import METHOD_SCOPES, build_manifest
 from bot.slack.app import COMMAND
+from bot.usecases import queries
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 HTTP_URL = "https://oops.example.com/slack/events"
@@ -96,7 +97,7 @@ def test_every_scope_in_the_method_table_is_requested() -> None:
 def test_the_scopes_cover_every_method_the_full_flow_calls(sqlite_bot: DemoBot) -> None:
     bot = sqlite_bot
     incident_id = walk_incident(bot)
-    assert bot.runtime.services.snapshot(incident_id).closed, "the walk did not reach the end"
+    assert queries.snapshot(bot.runtime.env(), incident_id).closed, "the walk did not reach the end"
     called = {call.method for call in bot.emulator.calls}
     assert {"chat.postMessage", "chat.update", "views.open"} <= called  # the flow really ran
     missing = sorted(called - set(METHOD_SCOPES))

@@ -20,6 +20,7 @@ from bot.runbook.model import Decision
 from bot.scheduling import ApsRetroScheduler, build_scheduler, jobs
 from bot.slack import ids
 from bot.store import make_engine, migrate
+from bot.usecases import decide, queries, report, retrospective
 
 REPORTER, DECIDER = "U0AILSA", "U0MARC"
 
@@ -183,13 +184,13 @@ def test_a_reminder_that_fires_before_the_bot_is_wired_is_logged_not_lost_silent
 
 
 def _retro_scheduled_incident(bot: DemoBot) -> int:
-    services = bot.runtime.services
-    report, errors = services.validate_report("email-campaign", SUMMARY, DETAILS, ANSWERS)
-    assert report is not None, errors
-    snap = services.report(report, REPORTER, INCIDENT_CHANNEL, "test:report")
-    services.decide(snap.id, Decision.no_action, DECIDER, "test:decide", note="Nobody noticed.")
-    services.schedule_retro(snap.id, datetime.now(UTC) + timedelta(days=2), DECIDER, "test:schedule")
-    assert services.snapshot(snap.id).status is Status.RETRO_SCHEDULED
+    env = bot.runtime.env()
+    valid, errors = report.validate_report(bot.runtime.runbooks, "email-campaign", SUMMARY, DETAILS, ANSWERS)
+    assert valid is not None, errors
+    snap = report.open_incident(env, valid, REPORTER, INCIDENT_CHANNEL, "test:report")
+    decide.decide(env, snap.id, Decision.no_action, DECIDER, "test:decide", note="Nobody noticed.")
+    retrospective.schedule(env, snap.id, datetime.now(UTC) + timedelta(days=2), DECIDER, "test:schedule")
+    assert queries.snapshot(env, snap.id).status is Status.RETRO_SCHEDULED
     return snap.id
 
 
@@ -219,7 +220,7 @@ def test_two_reminders_at_once_post_one(live_bot: DemoBot) -> None:
     def remind() -> None:
         try:
             barrier.wait()
-            results.append(bot.runtime.services.remind_retro(incident_id))
+            results.append(bot.runtime.remind(incident_id))
         except BaseException as exc:  # reported below
             errors.append(exc)
 
@@ -233,10 +234,10 @@ def test_two_reminders_at_once_post_one(live_bot: DemoBot) -> None:
     bot.settle()
 
     assert _reminders(bot) == 1
-    log = bot.runtime.services.decision_log(incident_id)
+    log = queries.decision_log(bot.runtime.env(), incident_id)
     assert [row.step for row in log].count(Step.RETRO_REMIND) == 1
-    snap = bot.runtime.services.snapshot(incident_id)
+    snap = queries.snapshot(bot.runtime.env(), incident_id)
     assert snap.status is Status.RETRO_DUE
     # A late third firing (the stored job, say) changes nothing either.
-    assert bot.runtime.services.remind_retro(incident_id) is False
+    assert bot.runtime.remind(incident_id) is False
     assert _reminders(bot) == 1

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -24,7 +25,10 @@ from sqlmodel import SQLModel
 import bot.store.tables  # noqa: F401  (the tables on SQLModel.metadata)
 from bot.store import Store, make_engine, migrate
 from bot.store.db import SQLITE_BUSY_TIMEOUT_MS, alembic_config
+from bot.store.fleet import Fleet
 from bot.store.tables import Incident, UTCDateTime
+
+TEAM = "T0WHEY"  # the emulator's workspace: rows are always written for one
 
 JOB_TABLE = "apscheduler_jobs"
 
@@ -54,6 +58,7 @@ def _differences(engine: Engine) -> list[Any]:
 
 def _incident(**values: Any) -> Incident:
     base: dict[str, Any] = {
+        "team_id": TEAM,
         "runbook_id": "general",
         "title": "Wrong price on the cheddar kit",
         "reporter": "U0AILSA",
@@ -96,15 +101,58 @@ def test_the_comparison_can_see_a_missing_index(engine: Engine) -> None:
     assert any("ix_decisionlog_incident_id" in str(d) for d in differences), differences
 
 
+def _old_incident(conn: Any, title: str) -> None:
+    """A row as the bot wrote it before workspaces were recorded (schema 0001)."""
+    conn.execute(
+        text(
+            "INSERT INTO incident (runbook_id, title, details, answers, reporter, channel, status, scale,"
+            " scale_reasons, recommendation, recommendation_reason, decision_note, what_was_fixed,"
+            " customer_action, offer, draft_approved, created_at, updated_at)"
+            " VALUES ('general', :title, '', '{}', 'U1', 'C1', 'deciding', 'small', '[]', 'correct',"
+            " '', '', '', '', '', false, :now, :now)"
+        ),
+        {"now": datetime(2026, 1, 1), "title": title},
+    )
+
+
+def test_rows_from_before_workspaces_belong_to_the_workspace_the_bot_serves(engine: Engine) -> None:
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as conn:
+        _old_incident(conn, "from last month")
+        conn.execute(
+            text(
+                "INSERT INTO decisionlog (incident_id, step, choice, actor, note, at) VALUES (1, 'report', 'general', 'U1', '', :now)"
+            ),
+            {"now": datetime(2026, 1, 1)},
+        )
+    migrate(engine, "T0WHEY")
+    with Store(engine).read("T0WHEY") as repo:
+        assert [i.title for i in repo.incidents()] == ["from last month"]
+        assert [row.step for row in repo.decision_log(1)] == ["report"]
+    with Store(engine).read("T0OTHER") as repo:
+        assert repo.incidents() == [] and repo.incident(1) is None and repo.decision_log(1) == []
+
+
+def test_a_migration_run_without_a_workspace_leaves_old_rows_for_the_bot_to_adopt(engine: Engine) -> None:
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as conn:
+        _old_incident(conn, "orphan")
+    migrate(engine)  # `alembic upgrade` by hand: nobody asked Slack which workspace this is
+    assert Fleet(engine).team_of(1) == ""
+    assert Fleet(engine).adopt("T0WHEY") == 1
+    assert Fleet(engine).team_of(1) == "T0WHEY"
+    assert Fleet(engine).adopt("T0WHEY") == 0
+
+
 def test_migrate_twice_is_a_no_op(engine: Engine) -> None:
     migrate(engine)
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO incident (runbook_id, title, details, answers, reporter, channel, status, scale,"
-                " scale_reasons, recommendation, recommendation_reason, decision_note, what_was_fixed,"
+                "INSERT INTO incident (team_id, runbook_id, title, details, answers, reporter, channel, status,"
+                " scale, scale_reasons, recommendation, recommendation_reason, decision_note, what_was_fixed,"
                 " customer_action, offer, draft_approved, created_at, updated_at)"
-                " VALUES ('general', 'kept', '', '{}', 'U1', 'C1', 'deciding', 'small', '[]', 'correct',"
+                " VALUES ('T1', 'general', 'kept', '', '{}', 'U1', 'C1', 'deciding', 'small', '[]', 'correct',"
                 " '', '', '', '', '', false, :now, :now)"
             ),
             {"now": datetime(2026, 1, 1)},
@@ -168,7 +216,7 @@ def _read_then_write_in_two_threads(store: Store, incident_id: int) -> list[Base
 
     def work(name: str) -> None:
         try:
-            with store.transaction() as repo:
+            with store.transaction(TEAM) as repo:
                 incident = repo.incident(incident_id)
                 assert incident is not None
                 seen = incident.details
@@ -190,7 +238,7 @@ def _read_then_write_in_two_threads(store: Store, incident_id: int) -> list[Base
 
 
 def _one_incident(store: Store) -> int:
-    with store.transaction() as repo:
+    with store.transaction(TEAM) as repo:
         incident = repo.add_incident(_incident())
         assert incident.id is not None
         return incident.id
@@ -203,7 +251,7 @@ def test_two_read_then_write_transactions_on_one_sqlite_file_both_commit(sqlite_
     incident_id = _one_incident(store)
     errors = _read_then_write_in_two_threads(store, incident_id)
     assert errors == []
-    with store.transaction() as repo:
+    with store.transaction(TEAM) as repo:
         incident = repo.incident(incident_id)
         assert incident is not None
         # Neither update was lost: each thread read what the other had written.
@@ -229,11 +277,11 @@ def test_deferred_transactions_would_fail_the_same_way(sqlite_url: str) -> None:
 def test_claim_is_true_once_then_false(engine: Engine) -> None:
     migrate(engine)
     store = Store(engine)
-    with store.transaction() as repo:
+    with store.transaction(TEAM) as repo:
         assert repo.claim("view:V1:submit") is True
         assert repo.claim("view:V1:submit") is False  # a re-delivery within the same transaction
         assert repo.claim("action:A1") is True
-    with store.transaction() as repo:
+    with store.transaction(TEAM) as repo:
         assert repo.claim("view:V1:submit") is False  # and after the commit
         assert repo.claim("action:A1") is False
         assert repo.claim("action:A2") is True
@@ -243,10 +291,10 @@ def test_a_claim_rolled_back_with_its_transaction_can_be_claimed_again(engine: E
     """A use case that fails after claiming must not swallow the retry Slack sends."""
     migrate(engine)
     store = Store(engine)
-    with pytest.raises(RuntimeError), store.transaction() as repo:
+    with pytest.raises(RuntimeError), store.transaction(TEAM) as repo:
         assert repo.claim("action:boom") is True
         raise RuntimeError("the use case failed")
-    with store.transaction() as repo:
+    with store.transaction(TEAM) as repo:
         assert repo.claim("action:boom") is True
 
 
@@ -255,7 +303,7 @@ def test_utc_datetime_refuses_naive_datetimes(engine: Engine) -> None:
     store = Store(engine)
     with pytest.raises(ValueError, match="naive"):
         UTCDateTime().process_bind_param(datetime(2026, 3, 29, 1, 30), engine.dialect)
-    with pytest.raises(StatementError, match="naive"), store.transaction() as repo:
+    with pytest.raises(StatementError, match="naive"), store.transaction(TEAM) as repo:
         repo.add_incident(_incident(created_at=datetime(2026, 3, 29, 1, 30)))
 
 
@@ -264,11 +312,11 @@ def test_utc_datetime_returns_aware_utc(engine: Engine) -> None:
     store = Store(engine)
     paris = timezone(timedelta(hours=2), "CEST")
     when = datetime(2026, 6, 1, 12, 0, 30, 123456, tzinfo=paris)
-    with store.transaction() as repo:
+    with store.transaction(TEAM) as repo:
         incident = repo.add_incident(_incident(created_at=when, retro_at=when + timedelta(days=2)))
         incident_id = incident.id
     assert incident_id is not None
-    with store.transaction() as repo:
+    with store.transaction(TEAM) as repo:
         loaded = repo.incident(incident_id)
         assert loaded is not None
         assert loaded.created_at == when

@@ -29,6 +29,7 @@ from bot.slack.views import modals
 from bot.slack.views.common import validate_message, validate_view
 from bot.slack.views.thread import RENDERERS, department_notice
 from bot.snapshot import DraftView, NoticeView, RetroView, Snapshot
+from bot.usecases import assess, report
 
 # Slack's published limits (Block Kit reference), written out here rather than imported, so a
 # wrong constant in the bot cannot make its own test pass.
@@ -580,17 +581,18 @@ def test_reassess_form_prefills_money_as_typed_back(runbooks: dict[str, Runbook]
 def test_a_department_added_by_a_person_names_them_with_a_live_user_mention(sqlite_bot: DemoBot) -> None:
     """Escaping people's text must not escape the bot's own mentions: 'added by <@U0MARC>' is a mention,
     in the department's channel and in the thread, not the literal text '&lt;@U0MARC&gt;'."""
-    services = sqlite_bot.runtime.services
-    report, errors = services.validate_report(
+    env = sqlite_bot.runtime.env()
+    valid, errors = report.validate_report(
+        sqlite_bot.runtime.runbooks,
         "general",
         "Typo on an invoice",
         "",
         {"people_affected": "1", "customer_impact": "none", "is_public": "no"},
     )
-    assert report is not None, errors
-    snap = services.report(report, "U0AILSA", INCIDENT_CHANNEL, "views:report")
+    assert valid is not None, errors
+    snap = report.open_incident(env, valid, "U0AILSA", INCIDENT_CHANNEL, "views:report")
     assert "finance" not in {n.department for n in snap.notices}
-    services.add_department(snap.id, "finance", "U0MARC", "views:add")
+    assess.add_department(env, snap.id, "finance", "U0MARC", "views:add")
     sqlite_bot.settle()
     finance = sqlite_bot.emulator.resolve_channel("#finance")
     assert finance is not None

@@ -54,13 +54,12 @@ class DraftRequest(BaseModel):
 
     @property
     def chosen_offer(self) -> str | None:
-        """The offer to make: only for make_it_big, the incident's own first, then the brand's."""
+        """The offer to make: only for make_it_big; the incident's own when one was given (an empty one
+        means the team chose no offer), else the brand's default."""
         if self.decision != "make_it_big":
             return None
-        for offer in (self.offer, self.default_offer):
-            if offer and offer.strip():
-                return offer.strip()
-        return None
+        offer = self.default_offer if self.offer is None else self.offer
+        return offer.strip() or None if offer else None
 
 
 class Draft(BaseModel):

@@ -1,5 +1,5 @@
 """The functions APScheduler runs. They are stored by name in the job table, so they must be
-importable module-level functions taking plain arguments; the live services are looked up at
+importable module-level functions taking plain arguments; the live handlers are looked up at
 run time, which lets a job scheduled before a restart run in the process that comes after it.
 """
 
@@ -21,7 +21,7 @@ def retro_reminder(incident_id: int) -> None:
     handler = _handlers.get("retro_reminder")
     if handler is None:
         # Raising would only make APScheduler log and drop it; say plainly what is missing.
-        log.error("retro reminder for OOPS-%s fired before the bot wired its services", incident_id)
+        log.error("retro reminder for OOPS-%s fired before the bot wired its handlers", incident_id)
         return
     handler(incident_id)
 

@@ -1,5 +1,9 @@
 """Callback and action ids: the contract between the Block Kit views and the listeners."""
 
+import re
+
+COMMAND = "/oops"
+
 REPORT_VIEW = "oops_report"
 REASSESS_VIEW = "oops_reassess"
 DECIDE_VIEW = "oops_decide"
@@ -11,6 +15,7 @@ REASSESS = "oops.reassess"
 ADD_DEPARTMENT = "oops.add_department"
 ADD_DEPARTMENT_BLOCK = "add_department:"  # + incident id: a select carries no value of ours
 DECIDE_PREFIX = "oops.decide."
+DECIDE_PATTERN = re.compile("^" + re.escape(DECIDE_PREFIX))
 CHANGE_DECISION = "oops.change_decision"
 DRAFT_REGENERATE = "oops.draft.regenerate"
 DRAFT_EDIT = "oops.draft.edit"

@@ -64,13 +64,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine, team_id: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
+    config.attributes["team_id"] = team_id
     return config
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (a no-op when it is already there)."""
-    command.upgrade(alembic_config(engine), "head")
+def migrate(engine: Engine, team_id: str | None = None) -> None:
+    """Bring the schema to the newest migration (a no-op when it is already there).
+
+    ``team_id`` is the workspace that rows written before workspaces were recorded belong to.
+    """
+    command.upgrade(alembic_config(engine, team_id), "head")

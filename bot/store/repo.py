@@ -1,11 +1,15 @@
-"""Queries over the mistake history. A Repo lives for one transaction (see ``Store.transaction``)."""
+"""Queries over the mistake history. A Repo lives for one transaction and one workspace.
+
+Every query filters by the Slack workspace (team id) the Repo was opened for, so an incident id
+taken from a crafted payload of another workspace finds nothing.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -22,14 +26,19 @@ from bot.store.tables import (
     utcnow,
 )
 
+# Lessons are read from the newest rows only, so a redraw costs the same after 10,000 retrospectives.
+LESSONS_WINDOW = 200
+
 
 class Repo:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, team: str) -> None:
         self.session = session
+        self.team = team
 
     # incidents -----------------------------------------------------------------------------------
     def add_incident(self, incident: Incident) -> Incident:
         now = utcnow()
+        incident.team_id = self.team
         incident.created_at = incident.created_at or now
         incident.updated_at = now
         self.session.add(incident)
@@ -38,25 +47,36 @@ class Repo:
 
     def incident(self, incident_id: int, *, lock: bool = False) -> Incident | None:
         """``lock`` takes a row lock (PostgreSQL) so two clicks on one incident queue up."""
-        query = select(Incident).where(Incident.id == incident_id)
+        query = select(Incident).where(Incident.id == incident_id, Incident.team_id == self.team)
         if lock:
             query = query.with_for_update()
         return self.session.exec(query).first()
 
     def incident_by_source(self, source_key: str) -> Incident | None:
-        return self.session.exec(select(Incident).where(Incident.source_key == source_key)).first()
+        query = select(Incident).where(Incident.source_key == source_key, Incident.team_id == self.team)
+        return self.session.exec(query).first()
 
     def touch(self, incident: Incident) -> None:
         incident.updated_at = utcnow()
         self.session.add(incident)
 
     def incidents(self, *, limit: int = 50) -> list[Incident]:
-        query = select(Incident).order_by(col(Incident.id).desc()).limit(limit)
+        query = (
+            select(Incident)
+            .where(Incident.team_id == self.team)
+            .order_by(col(Incident.id).desc())
+            .limit(limit)
+        )
         return list(self.session.exec(query))
+
+    def in_status(self, status: str) -> list[Incident]:
+        query = select(Incident).where(Incident.team_id == self.team, Incident.status == status)
+        return list(self.session.exec(query.order_by(col(Incident.id))))
 
     # decision log --------------------------------------------------------------------------------
     def log(self, incident_id: int, step: str, choice: str, actor: str, note: str = "") -> DecisionLog:
         row = DecisionLog(
+            team_id=self.team,
             incident_id=incident_id,
             step=step,
             choice=choice[:200],
@@ -68,49 +88,67 @@ class Repo:
         return row
 
     def decision_log(self, incident_id: int) -> list[DecisionLog]:
-        query = (
-            select(DecisionLog).where(DecisionLog.incident_id == incident_id).order_by(col(DecisionLog.id))
+        query = select(DecisionLog).where(
+            DecisionLog.incident_id == incident_id, DecisionLog.team_id == self.team
         )
-        return list(self.session.exec(query))
+        return list(self.session.exec(query.order_by(col(DecisionLog.id))))
 
     # posts ---------------------------------------------------------------------------------------
+    def posts(self, incident_id: int) -> dict[str, Post]:
+        query = select(Post).where(Post.incident_id == incident_id, Post.team_id == self.team)
+        return {row.kind: row for row in self.session.exec(query)}
+
     def post(self, incident_id: int, kind: str) -> Post | None:
-        query = select(Post).where(Post.incident_id == incident_id, Post.kind == kind)
+        query = select(Post).where(
+            Post.incident_id == incident_id, Post.kind == kind, Post.team_id == self.team
+        )
         return self.session.exec(query).first()
+
+    def intend_post(self, incident_id: int, kind: str, channel: str) -> Post:
+        """Record that a post is about to be made, before making it (see usecases.thread)."""
+        row = self.post(incident_id, kind)
+        if row is None:
+            row = Post(team_id=self.team, incident_id=incident_id, kind=kind, channel=channel, ts=None)
+            self.session.add(row)
+        return row
+
+    def set_post(self, incident_id: int, kind: str, channel: str, ts: str) -> None:
+        row = self.intend_post(incident_id, kind, channel)
+        row.channel, row.ts = channel, ts
+        self.session.add(row)
 
     def drop_post(self, incident_id: int, kind: str) -> None:
         row = self.post(incident_id, kind)
         if row is not None:
             self.session.delete(row)
 
-    def notice(self, incident_id: int, department: str) -> Notice | None:
-        query = select(Notice).where(Notice.incident_id == incident_id, Notice.department == department)
-        return self.session.exec(query).first()
-
-    def set_post(self, incident_id: int, kind: str, channel: str, ts: str) -> None:
-        row = self.post(incident_id, kind) or Post(incident_id=incident_id, kind=kind, channel=channel, ts=ts)
-        row.channel, row.ts = channel, ts
-        self.session.add(row)
-
     # departments ---------------------------------------------------------------------------------
     def notices(self, incident_id: int) -> list[Notice]:
-        query = select(Notice).where(Notice.incident_id == incident_id).order_by(col(Notice.id))
-        return list(self.session.exec(query))
+        query = select(Notice).where(Notice.incident_id == incident_id, Notice.team_id == self.team)
+        return list(self.session.exec(query.order_by(col(Notice.id))))
+
+    def notice(self, incident_id: int, department: str) -> Notice | None:
+        query = select(Notice).where(
+            Notice.incident_id == incident_id, Notice.department == department, Notice.team_id == self.team
+        )
+        return self.session.exec(query).first()
 
     def add_notice(self, notice: Notice) -> Notice:
-        notice.created_at = utcnow()
+        notice.team_id = self.team
+        notice.created_at = notice.created_at or utcnow()
         self.session.add(notice)
         self.session.flush()
         return notice
 
     # drafts --------------------------------------------------------------------------------------
     def latest_draft(self, incident_id: int) -> Draft | None:
-        query = select(Draft).where(Draft.incident_id == incident_id).order_by(col(Draft.version).desc())
-        return self.session.exec(query).first()
+        query = select(Draft).where(Draft.incident_id == incident_id, Draft.team_id == self.team)
+        return self.session.exec(query.order_by(col(Draft.version).desc())).first()
 
     def add_draft(self, incident_id: int, subject: str, body: str, author: str, source: str) -> Draft:
         latest = self.latest_draft(incident_id)
         draft = Draft(
+            team_id=self.team,
             incident_id=incident_id,
             version=(latest.version + 1) if latest else 1,
             subject=subject,
@@ -125,37 +163,52 @@ class Repo:
 
     # retrospective -------------------------------------------------------------------------------
     def retrospective(self, incident_id: int) -> Retrospective | None:
-        query = select(Retrospective).where(Retrospective.incident_id == incident_id)
+        query = select(Retrospective).where(
+            Retrospective.incident_id == incident_id, Retrospective.team_id == self.team
+        )
         return self.session.exec(query).first()
 
     def add_retrospective(self, retro: Retrospective, checklist: list[str], runbook_id: str) -> None:
+        retro.team_id = self.team
         retro.created_at = utcnow()
         self.session.add(retro)
         for text in checklist:
             self.session.add(
                 ChecklistItem(
-                    incident_id=retro.incident_id, runbook_id=runbook_id, text=text[:300], created_at=utcnow()
+                    team_id=self.team,
+                    incident_id=retro.incident_id,
+                    runbook_id=runbook_id,
+                    text=text[:300],
+                    created_at=utcnow(),
                 )
             )
 
     def checklist(self, incident_id: int) -> list[ChecklistItem]:
-        query = select(ChecklistItem).where(ChecklistItem.incident_id == incident_id)
+        query = select(ChecklistItem).where(
+            ChecklistItem.incident_id == incident_id, ChecklistItem.team_id == self.team
+        )
         return list(self.session.exec(query.order_by(col(ChecklistItem.id))))
 
     def lessons(self, runbook_id: str, *, limit: int = 10) -> list[str]:
-        """The newest distinct checklist items learnt under a runbook."""
+        """The newest distinct checklist items learnt under a runbook (an index range, never a scan)."""
         query = (
-            select(ChecklistItem.text, func.max(ChecklistItem.id).label("newest"))
-            .where(ChecklistItem.runbook_id == runbook_id)
-            .group_by(ChecklistItem.text)
-            .order_by(func.max(ChecklistItem.id).desc())
-            .limit(limit)
+            select(ChecklistItem.text)
+            .where(ChecklistItem.team_id == self.team, ChecklistItem.runbook_id == runbook_id)
+            .order_by(col(ChecklistItem.id).desc())
+            .limit(LESSONS_WINDOW)
         )
-        return [row[0] for row in self.session.exec(query)]
+        out: list[str] = []
+        for text in self.session.exec(query):
+            if text not in out:
+                out.append(text)
+                if len(out) == limit:
+                    break
+        return out
 
     # deliveries ----------------------------------------------------------------------------------
     def claim(self, key: str) -> bool:
         """True the first time ``key`` is seen; a re-delivery gets False and does nothing."""
+        key = f"{self.team}:{key}"[:200]
         if self.session.get(Delivery, key) is not None:
             return False
         try:
@@ -167,23 +220,23 @@ class Repo:
 
 
 class Store:
-    """The database behind the bot: hands out one Repo per transaction."""
+    """The database behind the bot: hands out one Repo per transaction and workspace."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     @contextmanager
-    def read(self) -> Iterator[Repo]:
+    def read(self, team: str) -> Iterator[Repo]:
         """A transaction that only reads: on SQLite it takes no write lock."""
         with Session(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
-            yield Repo(session)
+            yield Repo(session, team)
             session.commit()  # nothing to write; unlike rollback, it leaves the loaded rows readable
 
     @contextmanager
-    def transaction(self) -> Iterator[Repo]:
+    def transaction(self, team: str) -> Iterator[Repo]:
         with Session(self.engine, expire_on_commit=False) as session:
             try:
-                yield Repo(session)
+                yield Repo(session, team)
                 session.commit()
             except BaseException:
                 session.rollback()

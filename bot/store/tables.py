@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -40,7 +40,11 @@ def _when(*, nullable: bool = True, index: bool = False) -> Any:
 
 
 class Incident(SQLModel, table=True):
+    # What the scheduler and recovery look for across the history: cost must not grow with it.
+    __table_args__ = (Index("ix_incident_team_status", "team_id", "status"),)
     id: int | None = Field(default=None, primary_key=True)
+    # The Slack workspace (team id) the row belongs to: every query filters by it.
+    team_id: str = Field(max_length=32)
     # The Slack view that reported it: a re-delivered submission finds the incident it already made.
     source_key: str | None = Field(default=None, max_length=120, unique=True)
     runbook_id: str = Field(max_length=80, index=True)
@@ -80,10 +84,12 @@ class Post(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("incident_id", "kind"),)
     id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     kind: str = Field(max_length=40)
     channel: str = Field(max_length=80)
-    ts: str = Field(max_length=40)
+    # None: the post was about to be made when we last knew (see usecases.thread): look before re-posting.
+    ts: str | None = Field(default=None, max_length=40)
 
 
 class Notice(SQLModel, table=True):
@@ -91,10 +97,13 @@ class Notice(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("incident_id", "department"),)
     id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     department: str = Field(max_length=40)
     channel: str = Field(max_length=80)
+    # ts set: delivered. ts None and error set: Slack refused (its error code). Both None: being posted.
     ts: str | None = Field(default=None, max_length=40)
+    error: str | None = Field(default=None, max_length=60)
     reason: str = Field(default="", max_length=1000)
     notified_by: str = Field(max_length=40)
     created_at: datetime | None = _when(nullable=False)
@@ -103,6 +112,7 @@ class Notice(SQLModel, table=True):
 class Draft(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("incident_id", "version"),)
     id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     version: int
     subject: str = Field(max_length=150)
@@ -116,6 +126,7 @@ class Draft(SQLModel, table=True):
 
 class Retrospective(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
     incident_id: int = Field(foreign_key="incident.id", unique=True)
     what_went_wrong: str = Field(max_length=3000)
     root_cause: str = Field(max_length=3000)
@@ -127,7 +138,10 @@ class Retrospective(SQLModel, table=True):
 class ChecklistItem(SQLModel, table=True):
     """A lesson from a retrospective, offered again the next time the same runbook runs."""
 
+    __table_args__ = (Index("ix_checklistitem_team_runbook", "team_id", "runbook_id", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     runbook_id: str = Field(max_length=80, index=True)
     text: str = Field(max_length=300)
@@ -138,6 +152,7 @@ class DecisionLog(SQLModel, table=True):
     """One row per step outcome: the record a retrospective or an auditor reads."""
 
     id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     step: str = Field(max_length=30)
     choice: str = Field(max_length=200)

@@ -131,14 +131,28 @@ def _notice_line(notice: NoticeView) -> str:
         line = f"*{esc(notice.label)}* in {esc(notice.channel)}, by the runbook: {esc(notice.reason)}"
     else:
         line = f"*{esc(notice.label)}* in {esc(notice.channel)}, added by {user(notice.notified_by)}"
+    if notice.error:
+        return (
+            f"• ⚠️ {line}: *not delivered* ({esc(notice.error)}). Invite me to that channel, or fix its "
+            "name in app.yaml, then pick the department again below."
+        )
     if not notice.delivered:
-        return f"• ⚠️ {line} (the notice could not be posted there; check the channel in app.yaml)"
+        return f"• ⏳ {line}: being posted"
     return f"• {line}"
+
+
+def told_count(snap: Snapshot) -> str:
+    """'3 told', or '2 told, 1 not delivered': a refused notice is never counted as told."""
+    told = sum(n.delivered for n in snap.notices)
+    failed = sum(bool(n.error) for n in snap.notices)
+    return f"{told} told" + (f", {failed} not delivered" if failed else "")
 
 
 def departments(snap: Snapshot) -> Rendered:
     lines = "\n".join(_notice_line(n) for n in snap.notices) or "Nobody yet: no rule asked for it."
-    blocks: list[Block] = [_section(f"*2 · Told*\n{lines}")]
+    trouble = any(n.error or not n.delivered for n in snap.notices)
+    heading = f"*2 · Told* ({told_count(snap)})" if trouble else "*2 · Told*"
+    blocks: list[Block] = [_section(f"{heading}\n{lines}")]
     if snap.addable_departments and not snap.closed:
         options = [
             Option(value=key, label=clip(label, OPTION_TEXT)) for key, label in snap.addable_departments
@@ -155,7 +169,7 @@ def departments(snap: Snapshot) -> Rendered:
                 ],
             )
         )
-    return _out(f"{snap.ref}: {len(snap.notices)} department(s) told", blocks)
+    return _out(f"{snap.ref}: departments {told_count(snap)}", blocks)
 
 
 def department_notice(snap: Snapshot, notice: NoticeView, link: str) -> Rendered:
@@ -305,7 +319,7 @@ def summary(snap: Snapshot) -> Rendered:
         _section(f"*Checklist for next time*\n{checklist}"),
         _context(
             f"Scale {snap.scale} · decision {snap.decision.label if snap.decision else 'none'} · "
-            f"{len(snap.notices)} department(s) told · the full record is in the mistake history"
+            f"{sum(n.delivered for n in snap.notices)} department(s) told · the full record is in the mistake history"
         ),
     ]
     return _out(f"{snap.ref} closed: {esc(r.what_we_change)}", blocks)

@@ -20,15 +20,24 @@ def run() -> None:
     if engine is None:
         raise RuntimeError("run migrations through `oops migrate` or bot.store.db.migrate(engine)")
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite rebuilds a table to alter it; with foreign keys on, dropping the old one fails.
+            # The pragma is ignored inside a transaction, so it is set on the raw connection first.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
             include_object=_ours,
             render_as_batch=connection.dialect.name == "sqlite",
         )
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+            connection.commit()
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 run()

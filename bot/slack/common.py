@@ -1,0 +1,132 @@
+"""What every listener shares: the request's Env, telling a person, and running the slow part safely.
+
+Slack waits 3 seconds for the acknowledgement and a modal's trigger_id lives 3 seconds, so a listener
+opens its modal or acks first; the slow part runs in a lazy listener after the ack. Listeners hold no
+rules: refusals come from the use cases as UserError and are shown only to the person who acted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from bot.runbook.incident import Action
+from bot.slack.messenger import SlackMessenger
+from bot.slack.payloads import incident_id, metadata, user_id
+from bot.snapshot import Snapshot
+from bot.usecases import queries
+from bot.usecases.context import Deps, Env
+from bot.usecases.ports import Undelivered, UserError
+
+log = logging.getLogger("bot.slack")
+Body = dict[str, Any]
+Step = Callable[[Env, Body], None]
+
+
+def team_of(body: Body, context: BoltContext | None = None) -> str:
+    """The workspace the request came from (a slash command says team_id, an interaction team.id)."""
+    team = (context.team_id if context is not None else None) or body.get("team_id")
+    return str(team or (body.get("team") or {}).get("id") or "")
+
+
+def env_of(deps: Deps, body: Body, context: BoltContext, client: WebClient) -> Env:
+    """The use cases' Env for this request: its workspace, and the client Bolt made for it."""
+    return Env(deps, team_of(body, context), SlackMessenger(client))
+
+
+def incident_of(body: Body) -> int | None:
+    """The incident a payload names: a button's value, a select's block id, or a modal's metadata."""
+    view = body.get("view")
+    if view is not None and "incident" in metadata(view):
+        value: Any = metadata(view)["incident"]
+    else:
+        action = (body.get("actions") or [{}])[0]
+        raw = action.get("value")  # "12", or "12:3" (incident:version)
+        value = str(raw).split(":")[0] if raw else str(action.get("block_id") or "").split(":")[-1]
+    try:
+        return incident_id(value)
+    except ValueError:
+        return None
+
+
+def tell(env: Env, body: Body, text: str) -> None:
+    """Only the person who acted sees it: in the channel they acted in, else as a direct message."""
+    channel = (body.get("channel") or {}).get("id") or body.get("channel_id") or ""
+    if not channel and body.get("view") is not None:
+        incident = incident_of(body)
+        if incident is not None:
+            try:
+                channel = queries.snapshot(env, incident).channel
+            except UserError:
+                channel = ""
+    env.messenger.tell(channel, user_id(body), text)
+
+
+def guarded(deps: Deps, step: Step) -> Callable[..., None]:
+    """A lazy step: a refusal or a Slack error becomes a note to the person, a failure of ours one log
+    line with the incident id and a note to the person; never silence, never a traceback to Slack."""
+
+    def run(body: Body, context: BoltContext, client: WebClient) -> None:
+        env = env_of(deps, body, context, client)
+        try:
+            step(env, body)
+        except UserError as exc:
+            tell(env, body, str(exc))
+        except Undelivered as exc:
+            log.warning(
+                "%s on OOPS-%s: Slack refused a call (%s)", step.__name__, incident_of(body), exc.code
+            )
+            tell(env, body, f"Slack refused part of that ({exc.code}). What was recorded is safe; try again.")
+        except Exception as exc:
+            log.error(
+                "%s failed on OOPS-%s: %s",
+                step.__name__,
+                incident_of(body),
+                type(exc).__name__,
+                exc_info=False,
+            )
+            log.debug("the failure in full", exc_info=True)
+            tell(env, body, "Something went wrong on my side and it is logged. Please try that again.")
+
+    # Not functools.wraps: Bolt reads the arguments to pass from the signature, which must stay run's.
+    run.__name__ = run.__qualname__ = step.__name__
+    return run
+
+
+def ready(env: Env, body: Body, action: Action) -> Snapshot | None:
+    """The clicked incident if ``action`` fits its state; otherwise tell the person why and give None."""
+    try:
+        return queries.ready_for(env, incident_id(body["actions"][0]["value"]), action)
+    except UserError as exc:
+        tell(env, body, str(exc))
+        return None
+
+
+def ack_errors(ack: Ack, errors: dict[str, str]) -> None:
+    """Errors keep the modal open with what the person typed; no errors close it."""
+    if errors:
+        ack(response_action="errors", errors=errors)
+    else:
+        ack()
+
+
+def modal_incident(body: Body) -> int:
+    return incident_id(metadata(body["view"]).get("incident"))
+
+
+def refused_in_modal(env: Env, body: Body, action: Action) -> bool:
+    """Bolt runs a lazy step even after an 'errors' ack; the modal already said why, so stay quiet."""
+    return queries.refusal(env, modal_incident(body), action) is not None
+
+
+def open_modal(client: WebClient, body: Body, view: dict[str, Any]) -> None:
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def ack_only(ack: Ack) -> None:
+    """Answer Slack now: the lazy step does the work, or (for a picker) the button that follows."""
+    ack()

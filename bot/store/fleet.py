@@ -1,0 +1,74 @@
+"""The few questions asked across workspaces: by the scheduler and by recovery at start-up.
+
+Everything else goes through a Repo, which is bound to one workspace. These return only workspace and
+incident ids; the work itself is then done in that workspace's scope.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, or_, update
+from sqlmodel import Session, col, select
+
+from bot.store.db import READ_ONLY
+from bot.store.tables import (
+    ChecklistItem,
+    DecisionLog,
+    Draft,
+    Incident,
+    Notice,
+    Post,
+    Retrospective,
+)
+
+OWNED = (Incident, Post, Notice, Draft, Retrospective, ChecklistItem, DecisionLog)
+# An incident in this state may be waiting for a draft that was never written.
+DRAFTING = "drafting"
+RETRO_SCHEDULED = "retro_scheduled"
+
+
+class Fleet:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _session(self) -> Session:
+        return Session(self.engine.execution_options(**{READ_ONLY: True}))
+
+    def team_of(self, incident_id: int) -> str | None:
+        """The workspace of an incident named by a stored job (which carries only its id)."""
+        with self._session() as session:
+            return session.exec(select(Incident.team_id).where(Incident.id == incident_id)).first()
+
+    def unfinished(self) -> list[tuple[str, int]]:
+        """(workspace, incident) pairs that may need finishing: never shown, a post or notice whose
+        outcome is unknown, a draft the decision is waiting for."""
+        with self._session() as session:
+            found: set[tuple[str, int]] = set()
+            queries = (
+                select(Post.team_id, Post.incident_id).where(col(Post.ts).is_(None)),
+                select(Notice.team_id, Notice.incident_id).where(
+                    col(Notice.ts).is_(None), col(Notice.error).is_(None)
+                ),
+                select(Incident.team_id, Incident.id).where(Incident.status == DRAFTING),
+                select(Incident.team_id, Incident.id).where(col(Incident.header_ts).is_(None)),
+            )
+            for query in queries:
+                found.update((team, int(incident)) for team, incident in session.exec(query))
+            return sorted(found, key=lambda pair: pair[1])
+
+    def scheduled(self) -> list[tuple[str, int]]:
+        """(workspace, incident) pairs waiting for their retrospective reminder."""
+        with self._session() as session:
+            query = select(Incident.team_id, Incident.id).where(Incident.status == RETRO_SCHEDULED)
+            return [(team, int(incident)) for team, incident in session.exec(query)]
+
+    def adopt(self, team: str) -> int:
+        """Rows written before workspaces were recorded belong to the one the bot serves: claim them."""
+        count = 0
+        with Session(self.engine) as session:
+            for table in OWNED:
+                result = session.exec(  # type: ignore[call-overload]
+                    update(table).where(or_(col(table.team_id) == "")).values(team_id=team)
+                )
+                count += result.rowcount or 0
+            session.commit()
+        return count

@@ -1,0 +1,172 @@
+"""The retrospective: scheduled, reminded at its time, held; it closes the incident with lessons."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.runbook.incident import Action, Status, Step
+from bot.store.tables import Incident, Retrospective
+from bot.usecases.context import BOT_ACTOR, Deps, Env, advance, get
+from bot.usecases.ports import (
+    ASSESSMENT,
+    DECISION,
+    DEPARTMENTS,
+    DRAFT,
+    HEADER,
+    REMINDER,
+    RETRO,
+    SUMMARY,
+    Undelivered,
+    UserError,
+)
+from bot.usecases.thread import Thread
+
+log = logging.getLogger(__name__)
+REMINDER_RETRY = timedelta(minutes=5)
+CHECKLIST_ITEM_MAX = 300
+FIELDS = ("what_went_wrong", "root_cause", "what_we_change")
+
+
+@dataclass(frozen=True)
+class RetroInput:
+    what_went_wrong: str
+    root_cause: str
+    what_we_change: str
+    checklist: tuple[str, ...]
+
+
+def parse_checklist(text: str | None) -> tuple[str, ...]:
+    """One item a line; bullets and blank lines are dropped, repeats kept once."""
+    items: list[str] = []
+    for line in (text or "").splitlines():
+        item = line.strip().lstrip("-*•").strip()
+        if item and item not in items:
+            items.append(item[:CHECKLIST_ITEM_MAX])
+    return tuple(items)
+
+
+def check(retro: RetroInput) -> dict[str, str]:
+    errors = {
+        name: "A sentence or two is needed here." for name in FIELDS if not getattr(retro, name).strip()
+    }
+    errors.update(
+        {name: "Keep this under 3,000 characters." for name in FIELDS if len(getattr(retro, name)) > 3000}
+    )
+    return errors
+
+
+def schedule(env: Env, incident_id: int, when: datetime, user: str, key: str) -> None:
+    if when.tzinfo is None:
+        raise ValueError("schedule needs an aware datetime")
+    if when <= env.now():
+        raise UserError("Pick a time in the future for the retrospective.")
+    with env.transaction() as repo:
+        incident = get(repo, incident_id, lock=True)
+        if not repo.claim(key):
+            return
+        new = advance(incident, Action.SCHEDULE_RETRO)
+        moved = incident.retro_at is not None
+        incident.status, incident.retro_at, incident.reminded_at = new.status, when, None
+        repo.touch(incident)
+        local = when.astimezone(env.config.team.tz).strftime("%a %d %b %Y %H:%M %Z")
+        repo.log(incident_id, Step.RETRO_SCHEDULE, local, user, "moved" if moved else "")
+    # After the commit: APScheduler writes its job table on its own connection.
+    env.deps.scheduler.schedule(incident_id, when)
+    # A reminder already posted now says the retrospective moved; the next one is a new message.
+    Thread(env, incident_id).refresh(HEADER, RETRO, REMINDER)
+    with env.transaction() as repo:
+        repo.drop_post(incident_id, REMINDER)
+
+
+def remind(env: Env, incident_id: int) -> bool:
+    """Called by the scheduler. True when this call posted the reminder (at most one does).
+
+    If the reminder cannot be posted, the incident goes back to waiting, the job is set again in a
+    few minutes, and the thread (or else the reporter) is told so: a lost reminder would leave the
+    retrospective without its button, and a silent retry would leave nobody knowing why.
+    """
+    with env.lock(incident_id):
+        with env.transaction() as repo:
+            incident = repo.incident(incident_id, lock=True)
+            if incident is None or incident.status != Status.RETRO_SCHEDULED:
+                return False
+            new = advance(incident, Action.REMIND)
+            incident.status, incident.reminded_at = new.status, env.now()
+            repo.touch(incident)
+            repo.log(incident_id, Step.RETRO_REMIND, "reminded", BOT_ACTOR)
+        try:
+            Thread(env, incident_id).show(REMINDER, edit=(HEADER, RETRO))
+        except Undelivered as exc:
+            retry = env.now() + REMINDER_RETRY
+            with env.transaction() as repo:
+                incident = get(repo, incident_id, lock=True)
+                incident.status, incident.reminded_at = Status.RETRO_SCHEDULED, None
+                repo.touch(incident)
+                repo.log(incident_id, Step.RETRO_REMIND, "failed", BOT_ACTOR, f"{exc.code}; trying again")
+            env.deps.scheduler.schedule(incident_id, retry)
+            _warn(env, incident, exc.code, retry)
+            return False
+    return True
+
+
+def _warn(env: Env, incident: Incident, code: str, retry: datetime) -> None:
+    """Say in the thread, else to the reporter, that the reminder did not go out and when it retries."""
+    at = retry.astimezone(env.config.team.tz).strftime("%H:%M")
+    ref = incident.ref
+    text = f"⚠️ I could not post the retrospective reminder for {ref} ({code}). I will try again at {at}."
+    for target, thread_ts in ((incident.channel, incident.header_ts), (incident.reporter, None)):
+        try:
+            env.messenger.say(target, text, thread_ts)
+            return
+        except Undelivered as failure:
+            log.info("could not warn %s about %s's reminder (%s)", target, ref, failure.code)
+
+
+def submit(env: Env, incident_id: int, retro: RetroInput, user: str, key: str) -> dict[str, str]:
+    errors = check(retro)
+    if errors:
+        return errors
+    with env.transaction() as repo:
+        incident = get(repo, incident_id, lock=True)
+        if not repo.claim(key):
+            return {}
+        new = advance(incident, Action.SUBMIT_RETRO)
+        repo.add_retrospective(
+            Retrospective(
+                team_id=env.team,
+                incident_id=incident_id,
+                what_went_wrong=retro.what_went_wrong.strip(),
+                root_cause=retro.root_cause.strip(),
+                what_we_change=retro.what_we_change.strip(),
+                submitted_by=user,
+            ),
+            list(retro.checklist),
+            incident.runbook_id,
+        )
+        incident.status, incident.closed_at = new.status, env.now()
+        repo.touch(incident)
+        repo.log(incident_id, Step.RETRO, "closed", user, f"{len(retro.checklist)} checklist item(s)")
+    env.deps.scheduler.cancel(incident_id)
+    Thread(env, incident_id).show(
+        SUMMARY, edit=(HEADER, ASSESSMENT, DEPARTMENTS, DECISION, DRAFT, RETRO, REMINDER)
+    )
+    return {}
+
+
+def rearm(deps: Deps, team: str, incident_id: int) -> bool:
+    """Make sure a scheduled retrospective still has its reminder job (after a restart, a resume)."""
+    with deps.store.read(team) as repo:
+        incident = repo.incident(incident_id)
+    if incident is None or incident.status != Status.RETRO_SCHEDULED or incident.retro_at is None:
+        return False
+    if deps.scheduler.scheduled(incident_id) is not None:
+        return False
+    deps.scheduler.schedule(incident_id, incident.retro_at)
+    return True
+
+
+def rearm_all(deps: Deps) -> int:
+    """Every workspace's scheduled retrospectives get their job back."""
+    return sum(rearm(deps, team, incident_id) for team, incident_id in deps.fleet.scheduled())
