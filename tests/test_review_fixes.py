@@ -516,7 +516,7 @@ def test_a_department_whose_channel_does_not_exist_is_shown_untold_and_stays_on_
         assert "⚠️ *Nowhere*" in text and "nowhere" in offered
         tries = [r for r in h.decision_steps(bot, "notify") if r.choice == "nowhere"]
         assert len(tries) == 2 and all(
-            "not delivered to #nowhere: channel_not_found" == r.note for r in tries
+            r.note == "not delivered to #nowhere: channel_not_found" for r in tries
         ), tries
         # The emulator cannot create a channel later; the retry that succeeds is the next test.
 

@@ -121,7 +121,8 @@ def test_rows_from_before_workspaces_belong_to_the_workspace_the_bot_serves(engi
         _old_incident(conn, "from last month")
         conn.execute(
             text(
-                "INSERT INTO decisionlog (incident_id, step, choice, actor, note, at) VALUES (1, 'report', 'general', 'U1', '', :now)"
+                "INSERT INTO decisionlog (incident_id, step, choice, actor, note, at)"
+                " VALUES (1, 'report', 'general', 'U1', '', :now)"
             ),
             {"now": datetime(2026, 1, 1)},
         )
@@ -149,11 +150,11 @@ def test_migrate_twice_is_a_no_op(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO incident (team_id, runbook_id, title, details, answers, reporter, channel, status,"
-                " scale, scale_reasons, recommendation, recommendation_reason, decision_note, what_was_fixed,"
-                " customer_action, offer, draft_approved, created_at, updated_at)"
-                " VALUES ('T1', 'general', 'kept', '', '{}', 'U1', 'C1', 'deciding', 'small', '[]', 'correct',"
-                " '', '', '', '', '', false, :now, :now)"
+                "INSERT INTO incident (team_id, runbook_id, title, details, answers, reporter, channel,"
+                " status, scale, scale_reasons, recommendation, recommendation_reason, decision_note,"
+                " what_was_fixed, customer_action, offer, draft_approved, created_at, updated_at)"
+                " VALUES ('T1', 'general', 'kept', '', '{}', 'U1', 'C1', 'deciding', 'small', '[]',"
+                " 'correct', '', '', '', '', '', false, :now, :now)"
             ),
             {"now": datetime(2026, 1, 1)},
         )

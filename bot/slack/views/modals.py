@@ -24,11 +24,11 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.runbook.model import Decision, Question, QuestionType, Runbook
-from bot.usecases.decide import NOTE_MAX
-from bot.usecases.report import DETAILS_MAX, SUMMARY_MAX
 from bot.slack import ids
 from bot.slack.views.common import LABEL_TEXT, OPTION_TEXT, SECTION_TEXT, clip, esc
 from bot.snapshot import Snapshot
+from bot.usecases.decide import NOTE_MAX
+from bot.usecases.report import DETAILS_MAX, SUMMARY_MAX
 
 YES_NO = [Option(value="yes", label="Yes"), Option(value="no", label="No")]
 

@@ -319,7 +319,8 @@ def summary(snap: Snapshot) -> Rendered:
         _section(f"*Checklist for next time*\n{checklist}"),
         _context(
             f"Scale {snap.scale} · decision {snap.decision.label if snap.decision else 'none'} · "
-            f"{sum(n.delivered for n in snap.notices)} department(s) told · the full record is in the mistake history"
+            f"{sum(n.delivered for n in snap.notices)} department(s) told · "
+            "the full record is in the mistake history"
         ),
     ]
     return _out(f"{snap.ref} closed: {esc(r.what_we_change)}", blocks)
