@@ -26,13 +26,13 @@ from sqlmodel import Session, SQLModel, col, select
 
 from bot.config import AppConfig
 from bot.demo import DemoBot
-from bot.emulator import DriverResponse, Message, SlackDriver, SlackEmulator
-from bot.emulator.driver import state_entry
 from bot.http import EVENTS_PATH, BackgroundServer
 from bot.runbook.incident import Status
 from bot.runtime import Secrets, build_runtime
 from bot.slack import ids
 from bot.store.tables import DecisionLog, Draft, Incident, Post
+from slack_emulator import DriverResponse, Message, SlackDriver, SlackEmulator
+from slack_emulator.driver import state_entry
 
 REPORTER, DECIDER, REVIEWER = "U0AILSA", "U0MARC", "U0JO"
 INCIDENT_CHANNEL = "C0OOPS"

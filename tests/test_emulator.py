@@ -24,7 +24,7 @@ from slack_sdk.http_retry import builtin_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 
-from bot.emulator import SlackDriver, SlackEmulator, render_channel, render_message
+from slack_emulator import SlackDriver, SlackEmulator, render_channel, render_message
 
 TOKEN = "xoxb-test-token"
 SECRET = "test-signing-secret"
@@ -456,7 +456,7 @@ def test_driver_signature_verifies(driver: SlackDriver, bot: VerifyingBot) -> No
 
     ts = str(int(time.time()))
     good_signature = driver.send(body, timestamp=ts).status
-    from bot.emulator import slack_signature
+    from slack_emulator import slack_signature
 
     tampered = driver.send(
         body.replace(b"hello", b"hellp"), timestamp=ts, signature=slack_signature(SECRET, ts, body)

@@ -31,9 +31,12 @@ from sqlmodel import Session, select
 
 from bot.config import AppConfig
 from bot.demo import ANSWERS, DETAILS, INCIDENT_CHANNEL, SUMMARY, _fill
-from bot.emulator import SlackEmulator, SocketModeDriver, SocketModeServer, SocketResponse
-from bot.emulator.driver import ACK_DEADLINE_SECONDS
-from bot.emulator.socket_mode import (
+from bot.runtime import Runtime, Secrets, build_runtime
+from bot.slack import ids
+from bot.store.tables import Incident
+from slack_emulator import SlackEmulator, SocketModeDriver, SocketModeServer, SocketResponse
+from slack_emulator.driver import ACK_DEADLINE_SECONDS
+from slack_emulator.socket_mode import (
     CLOSE_NORMAL,
     CLOSE_PROTOCOL_ERROR,
     OP_CLOSE,
@@ -45,9 +48,6 @@ from bot.emulator.socket_mode import (
     read_frame,
     websocket_accept,
 )
-from bot.runtime import Runtime, Secrets, build_runtime
-from bot.slack import ids
-from bot.store.tables import Incident
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTER = "U0AILSA"

@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from bot.emulator.server import Ephemeral, Message, SlackEmulator
+from slack_emulator.server import Ephemeral, Message, SlackEmulator
 
 INDENT = "    "
 RULE = "─" * 40

@@ -29,7 +29,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 if TYPE_CHECKING:
-    from bot.emulator.socket_mode import SocketModeServer
+    from slack_emulator.socket_mode import SocketModeServer
 
 DEFAULT_CHANNELS: dict[str, str] = {
     "C0OOPS": "oops",
@@ -322,7 +322,7 @@ class SlackEmulator:
     @property
     def socket_mode(self) -> SocketModeServer:
         """Slack's Socket Mode WebSocket endpoint, started on first use so HTTP-only tests pay nothing."""
-        from bot.emulator.socket_mode import SocketModeServer
+        from slack_emulator.socket_mode import SocketModeServer
 
         with self._lock:
             if self._socket_mode is None:

@@ -6,7 +6,7 @@ closely enough for slack_bolt to route and parse them as it would in production.
 
 ``SlackSide`` builds the payloads and applies the bot's acks to the emulator; only the transport
 differs: ``SlackDriver`` POSTs Slack-signed HTTP requests, ``SocketModeDriver``
-(bot/emulator/socket_mode.py) sends the same payloads as Socket Mode envelopes.
+(slack_emulator/socket_mode.py) sends the same payloads as Socket Mode envelopes.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from bot.emulator.server import Ephemeral, Message, SlackEmulator
+from slack_emulator.server import Ephemeral, Message, SlackEmulator
 
 ACK_DEADLINE_SECONDS = 3.0
 _STATEFUL = frozenset(

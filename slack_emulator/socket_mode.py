@@ -30,8 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.emulator.driver import ACK_DEADLINE_SECONDS, SlackSide
-from bot.emulator.server import SlackEmulator
+from slack_emulator.driver import ACK_DEADLINE_SECONDS, SlackSide
+from slack_emulator.server import SlackEmulator
 
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 OP_CONTINUATION, OP_TEXT, OP_BINARY = 0x0, 0x1, 0x2
