@@ -3,7 +3,8 @@ over the wire."""
 
 from slack_emulator.driver import DriverResponse, SlackDriver, slack_signature
 from slack_emulator.server import Call, Ephemeral, Message, ResponsePost, SlackEmulator
-from slack_emulator.socket_mode import Ack, Delivery, SocketModeDriver, SocketModeServer, SocketResponse
+from slack_emulator.socket_driver import SocketModeDriver, SocketResponse
+from slack_emulator.socket_mode import Ack, Delivery, SocketModeServer
 from slack_emulator.transcript import render_channel, render_message
 
 __all__ = [

@@ -22,14 +22,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slack_sdk.models.blocks import Block
-from slack_sdk.models.views import View
-
-if TYPE_CHECKING:
-    from slack_emulator.socket_mode import SocketModeServer
+from slack_emulator.blockkit import (
+    INTERACTIVE_ELEMENTS,
+    block_elements,
+    validate_message_blocks,
+    validate_view,
+)
+from slack_emulator.limits import MAX_MESSAGE_TEXT, MAX_VIEW_BYTES, MAX_VIEW_STACK, TRIGGER_TTL_SECONDS
+from slack_emulator.socket_mode import SocketModeServer
 
 DEFAULT_CHANNELS: dict[str, str] = {
     "C0OOPS": "oops",
@@ -43,40 +46,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
 }
 DEFAULT_USERS: dict[str, str] = {"U0AILSA": "ailsa", "U0MARC": "marc", "U0JO": "jo"}
 
-TRIGGER_TTL_SECONDS = 3.0
-MAX_MESSAGE_BLOCKS = 50
-MAX_MESSAGE_TEXT = 40_000
-MAX_VIEW_BYTES = 250_000
-MAX_VIEW_STACK = 3
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
-INTERACTIVE_ELEMENTS = frozenset(
-    {
-        "button",
-        "checkboxes",
-        "datepicker",
-        "datetimepicker",
-        "timepicker",
-        "email_text_input",
-        "url_text_input",
-        "number_input",
-        "plain_text_input",
-        "rich_text_input",
-        "file_input",
-        "overflow",
-        "radio_buttons",
-        "static_select",
-        "external_select",
-        "users_select",
-        "conversations_select",
-        "channels_select",
-        "multi_static_select",
-        "multi_external_select",
-        "multi_users_select",
-        "multi_conversations_select",
-        "multi_channels_select",
-        "workflow_button",
-    }
-)
 
 
 @dataclass
@@ -322,8 +292,6 @@ class SlackEmulator:
     @property
     def socket_mode(self) -> SocketModeServer:
         """Slack's Socket Mode WebSocket endpoint, started on first use so HTTP-only tests pay nothing."""
-        from slack_emulator.socket_mode import SocketModeServer
-
         with self._lock:
             if self._socket_mode is None:
                 self._socket_mode = SocketModeServer(app_id=self.app_id).start()
@@ -799,7 +767,7 @@ class SlackEmulator:
         for block in blocks:
             if "block_id" not in block:
                 block["block_id"] = self._next_id("blk")
-            for element in _block_elements(block):
+            for element in block_elements(block):
                 if element.get("type") in INTERACTIVE_ELEMENTS and "action_id" not in element:
                     element["action_id"] = self._next_id("act")
         return blocks
@@ -1248,73 +1216,7 @@ class SlackEmulator:
                 self._changed.notify_all()
 
 
-# ---------------------------------------------------------------------- validation
-
-
-def validate_message_blocks(blocks: list[Any]) -> list[str]:
-    """Slack-style error strings for a message's blocks (empty if valid)."""
-    errors: list[str] = []
-    if len(blocks) > MAX_MESSAGE_BLOCKS:
-        errors.append(f"no more than {MAX_MESSAGE_BLOCKS} items allowed [json-pointer:/blocks]")
-    errors.extend(_validate_blocks(blocks, "/blocks"))
-    return errors
-
-
-def validate_view(view: dict[str, Any]) -> list[str]:
-    """Slack-style error strings for a view payload, via slack_sdk's models (empty if valid)."""
-    errors: list[str] = []
-    try:
-        model = View(**view)
-        model.validate_json()
-    except Exception as exc:
-        errors.append(f"{exc} [json-pointer:/view]")
-        return errors
-    if view.get("type") != "modal" and view.get("type") is not None:
-        errors.append("only modal views can be opened [json-pointer:/view/type]")
-    if not view.get("title"):
-        errors.append("missing required field: title [json-pointer:/view/title]")
-    errors.extend(_validate_blocks(list(view.get("blocks") or []), "/view/blocks"))
-    return errors
-
-
-def _validate_blocks(blocks: list[Any], pointer: str) -> list[str]:
-    errors: list[str] = []
-    seen: set[str] = set()
-    for i, raw in enumerate(blocks):
-        if not isinstance(raw, dict):
-            errors.append(f"expected an object [json-pointer:{pointer}/{i}]")
-            continue
-        try:
-            block = Block.parse(raw)
-            if block is None:
-                errors.append(f"unsupported type: {raw.get('type')!r} [json-pointer:{pointer}/{i}/type]")
-                continue
-            block.validate_json()
-            block.to_dict()  # validates nested elements and text objects too
-        except Exception as exc:
-            errors.append(f"{exc} [json-pointer:{pointer}/{i}]")
-            continue
-        block_id = raw.get("block_id")
-        if block_id is not None:
-            if block_id in seen:
-                errors.append(f"duplicate block_id {block_id!r} [json-pointer:{pointer}/{i}/block_id]")
-            seen.add(block_id)
-    return errors
-
-
 # ---------------------------------------------------------------------- helpers
-
-
-def _block_elements(block: dict[str, Any]) -> list[dict[str, Any]]:
-    """Interactive-capable elements of a block (actions elements, accessory, input element)."""
-    out: list[dict[str, Any]] = []
-    if block.get("type") in ("actions", "context_actions"):
-        out.extend(e for e in block.get("elements") or [] if isinstance(e, dict))
-    if isinstance(block.get("accessory"), dict):
-        out.append(block["accessory"])
-    if isinstance(block.get("element"), dict):
-        out.append(block["element"])
-    return out
 
 
 def _plain(value: Any) -> dict[str, Any] | None:

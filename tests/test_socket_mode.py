@@ -35,7 +35,7 @@ from bot.runtime import Runtime, Secrets, build_runtime
 from bot.slack import ids
 from bot.store.tables import Incident
 from slack_emulator import SlackEmulator, SocketModeDriver, SocketModeServer, SocketResponse
-from slack_emulator.driver import ACK_DEADLINE_SECONDS
+from slack_emulator.limits import ACK_DEADLINE_SECONDS
 from slack_emulator.socket_mode import (
     CLOSE_NORMAL,
     CLOSE_PROTOCOL_ERROR,
