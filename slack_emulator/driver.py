@@ -6,7 +6,7 @@ closely enough for slack_bolt to route and parse them as it would in production.
 
 ``SlackSide`` builds the payloads and applies the bot's acks to the emulator; only the transport
 differs: ``SlackDriver`` POSTs Slack-signed HTTP requests, ``SocketModeDriver``
-(slack_emulator/socket_mode.py) sends the same payloads as Socket Mode envelopes.
+(slack_emulator/socket_driver.py) sends the same payloads as Socket Mode envelopes.
 """
 
 from __future__ import annotations

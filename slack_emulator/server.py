@@ -3,7 +3,8 @@
 The bot talks to it with slack_sdk's own WebClient (``WebClient(base_url=emulator.base_url)``); the
 emulator answers the way Slack documents (status codes, ``ok``/``error`` bodies, Block Kit and view
 limits, trigger_id lifetimes) and records everything so tests can assert on what a person would see.
-Stdlib + slack_sdk only, because it ships inside the package for the demo.
+Stdlib and slack_sdk here; Socket Mode (socket_mode.py) adds the websockets library. The package is
+installed with the bot because `oops demo` runs on it, but nothing in bot/ imports it in production.
 """
 
 from __future__ import annotations
