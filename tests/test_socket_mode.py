@@ -5,7 +5,8 @@ calls apps.connections.open with the app-level token, opens the ws:// URL, and a
 The emulator's endpoint is checked first with the websockets library's own client (tickets, hello,
 envelopes, acks, closes), so the bot tests below fail only for the bot's reasons.
 
-Each bot test reads only what it caused, from a Mark taken when it starts.
+The bot tests share one bot and emulator (module scope: starting and stopping a bot over a socket
+is most of their cost), so each reads only what it caused, from a Mark taken when it starts.
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def _wait_threads_gone(before: set[threading.Thread], timeout: float = 5.0) -> l
         time.sleep(0.02)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def socket_bot(config: AppConfig, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SocketBot]:
     """Built by build_runtime and connected by SocketModeHandler, as `oops serve` does it."""
     before = set(threading.enumerate())
