@@ -4,6 +4,7 @@ and none reaches into ``bot`` (the emulator plays Slack; it must not lean on the
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from pathlib import Path
 
 import slack_emulator
@@ -23,8 +24,13 @@ def module_names(package_dir: Path) -> dict[str, Path]:
     return names
 
 
-def imported_names(path: Path, module: str, is_package: bool) -> set[str]:
-    """Every module named by an import anywhere in the file (functions and TYPE_CHECKING included)."""
+def imported_names(path: Path, module: str, is_package: bool, modules: Iterable[str] = ()) -> set[str]:
+    """Every module named by an import anywhere in the file (functions and TYPE_CHECKING included).
+
+    ``from pkg import name`` imports the submodule ``pkg.name`` when ``modules`` has one by that name,
+    else a name defined in ``pkg`` itself (so ``pkg``, its ``__init__``).
+    """
+    known = set(modules)
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
@@ -36,8 +42,9 @@ def imported_names(path: Path, module: str, is_package: bool) -> set[str]:
                 origin = ".".join([*base, node.module] if node.module else base)
             else:
                 origin = node.module or ""
-            found.add(origin)
-            found.update(f"{origin}.{alias.name}" for alias in node.names)  # `from pkg import submodule`
+            for alias in node.names:
+                submodule = f"{origin}.{alias.name}"
+                found.add(submodule if submodule in known else origin)
     return found
 
 
@@ -46,7 +53,7 @@ def import_graph(package_dir: Path) -> dict[str, set[str]]:
     modules = module_names(package_dir)
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
-        targets = imported_names(path, name, path.name == "__init__.py")
+        targets = imported_names(path, name, path.name == "__init__.py", modules)
         graph[name] = {t for t in targets if t in modules and t != name}
     return graph
 
@@ -88,6 +95,17 @@ def test_the_cycle_check_finds_a_cycle_through_a_function_level_import(tmp_path:
     (package / "b.py").write_text("from . import c\nB = 2\n")
     (package / "c.py").write_text("def late() -> int:\n    from .a import A\n    return A\n")
     assert find_cycle(import_graph(package)) == ["pkg.a", "pkg.b", "pkg.c", "pkg.a"]
+
+
+def test_the_cycle_check_tells_a_submodule_from_a_name_of_the_package(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("from pkg.a import A\n")
+    (package / "a.py").write_text("from pkg import b\nA = b.B\n")  # the submodule b: no cycle
+    (package / "b.py").write_text("B = 1\n")
+    assert find_cycle(import_graph(package)) is None
+    (package / "b.py").write_text("from pkg import A\nB = 1\n")  # a name of pkg: pkg -> a -> b -> pkg
+    assert find_cycle(import_graph(package)) == ["pkg", "pkg.a", "pkg.b", "pkg"]
 
 
 def test_the_emulator_imports_nothing_from_the_bot() -> None:
