@@ -18,7 +18,7 @@ run: $(STAMP)
 	@$(BIN)/oops serve $(ARGS); status=$$?; [ $$status -eq 2 ] || exit $$status
 
 test: $(STAMP)
-	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff check bot slack_emulator tests bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: $(STAMP)
@@ -28,7 +28,7 @@ check: $(STAMP)
 	$(BIN)/oops check
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff check bot slack_emulator tests bench
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -20,11 +20,11 @@ from rich.panel import Panel
 from rich.table import Table
 
 from bot.config import AppConfig
-from bot.emulator import SlackDriver, SlackEmulator, render_channel
 from bot.http import EVENTS_PATH, BackgroundServer
 from bot.runtime import Runtime, Secrets, build_runtime
 from bot.slack import ids
 from bot.usecases import queries
+from slack_emulator import SlackDriver, SlackEmulator, render_channel
 
 REPORTER, DECIDER, REVIEWER = "U0AILSA", "U0MARC", "U0JO"
 INCIDENT_CHANNEL = "C0OOPS"

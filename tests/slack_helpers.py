@@ -26,13 +26,14 @@ from sqlmodel import Session, SQLModel, col, select
 
 from bot.config import AppConfig
 from bot.demo import DemoBot
-from bot.emulator import DriverResponse, Message, SlackDriver, SlackEmulator
-from bot.emulator.driver import state_entry
 from bot.http import EVENTS_PATH, BackgroundServer
 from bot.runbook.incident import Status
 from bot.runtime import Secrets, build_runtime
 from bot.slack import ids
 from bot.store.tables import DecisionLog, Draft, Incident, Post
+from slack_emulator import DriverResponse, Message, SlackDriver, SlackEmulator
+from slack_emulator.blockkit import STATEFUL_ELEMENTS, block_elements
+from slack_emulator.driver import state_entry
 
 REPORTER, DECIDER, REVIEWER = "U0AILSA", "U0MARC", "U0JO"
 INCIDENT_CHANNEL = "C0OOPS"
@@ -54,18 +55,6 @@ ANSWERS: dict[str, str] = {
     "still_happening": "no",
     "can_be_undone": "no",
 }
-STATEFUL = frozenset(
-    {
-        "datetimepicker",
-        "datepicker",
-        "timepicker",
-        "plain_text_input",
-        "number_input",
-        "radio_buttons",
-        "static_select",
-        "checkboxes",
-    }
-)
 
 
 # ---------------------------------------------------------------------------------------------- serving
@@ -126,14 +115,7 @@ def blocks_text(message: Any) -> str:
     return "\n".join(parts)
 
 
-def elements(block: Mapping[str, Any]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    if block.get("type") == "actions":
-        out.extend(e for e in block.get("elements") or [] if isinstance(e, dict))
-    for key in ("accessory", "element"):
-        if isinstance(block.get(key), dict):
-            out.append(block[key])
-    return out
+elements = block_elements  # the emulator's own reading of a block, so tests and emulator agree
 
 
 def has_element(message: Message, action_id: str) -> bool:
@@ -354,7 +336,7 @@ def block_actions_payload(
     state: dict[str, dict[str, Any]] = {}
     for b in version.blocks:
         for e in elements(b):
-            if e.get("type") in STATEFUL:
+            if e.get("type") in STATEFUL_ELEMENTS:
                 state.setdefault(b.get("block_id", ""), {})[e["action_id"]] = state_entry(
                     e, None, use_initial=True
                 )

@@ -21,10 +21,11 @@ from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import builtin_handlers
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.signature import SignatureVerifier
 
-from bot.emulator import SlackDriver, SlackEmulator, render_channel, render_message
+from slack_emulator import SlackDriver, SlackEmulator, render_channel, render_message
 
 TOKEN = "xoxb-test-token"
 SECRET = "test-signing-secret"
@@ -418,6 +419,177 @@ def test_injected_server_error(emulator: SlackEmulator, client: WebClient) -> No
     assert [c.status for c in emulator.calls_to("chat.update")] == [500, 500, 200]
 
 
+def test_a_failure_after_effect_posts_the_message_but_answers_500(
+    emulator: SlackEmulator, client: WebClient
+) -> None:
+    # Slack sometimes posts a message and still answers 500: the poster cannot tell from the answer.
+    emulator.fail_next("chat.postMessage", status=500, error="internal_error", after_effect=True)
+    marker = {"event_type": "oops_post", "event_payload": {"incident": 7, "part": "header"}}
+    with pytest.raises(SlackApiError) as err:
+        client.chat_postMessage(channel="oops", text="OOPS-7 header", metadata=marker)
+    assert err.value.response.status_code == 500 and err.value.response["error"] == "internal_error"
+    [posted] = emulator.messages("oops")
+    assert posted.text == "OOPS-7 header" and posted.metadata == marker
+    [call] = emulator.calls_to("chat.postMessage")
+    assert (call.status, call.ok, call.took_effect) == (500, False, True)
+
+    # The message is there to be found, by its metadata, before posting again.
+    found = client.conversations_history(channel="oops", include_all_metadata=True)["messages"]
+    assert [(m["ts"], m["metadata"]) for m in found] == [(posted.ts, marker)]
+
+    # A client that retries every 500 posts it twice: the reason a post must not be blindly retried.
+    emulator.fail_next("chat.postMessage", status=500, error="internal_error", after_effect=True)
+    client.retry_handlers.append(
+        ServerErrorRetryHandler(
+            max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0.01)
+        )
+    )
+    assert client.chat_postMessage(channel="oops", text="retried")["ok"]
+    assert [m.text for m in emulator.messages("oops")] == ["OOPS-7 header", "retried", "retried"]
+    assert [(c.status, c.took_effect) for c in emulator.calls_to("chat.postMessage")[1:]] == [
+        (500, True),
+        (200, True),
+    ]
+
+    # A plain fault changes nothing.
+    emulator.fail_next("chat.postMessage", status=500, error="internal_error")
+    client.retry_handlers.clear()
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="finance", text="never posted")
+    assert emulator.messages("finance") == [] and not emulator.calls_to("chat.postMessage")[-1].took_effect
+
+
+def _history(client: WebClient, cursor: str | None = None, **args: Any) -> list[str]:
+    """Texts of every message conversations.history returns, following next_cursor page by page."""
+    texts: list[str] = []
+    while True:
+        page = client.conversations_history(cursor=cursor, **args)
+        texts += [m["text"] for m in page["messages"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        assert page["has_more"] == bool(cursor)
+        if not cursor:
+            return texts
+
+
+def test_conversations_history_newest_first_in_a_window_by_pages(
+    emulator: SlackEmulator, client: WebClient
+) -> None:
+    marker = {"event_type": "oops_post", "event_payload": {"incident": 1}}
+    ts = [client.chat_postMessage(channel="oops", text=f"m{i}")["ts"] for i in range(4)]
+    client.chat_postMessage(channel="oops", text="m4", metadata=marker)
+    client.chat_postMessage(channel="oops", thread_ts=ts[0], text="in the thread only")
+    client.chat_postMessage(channel="oops", thread_ts=ts[0], text="also sent to #oops", reply_broadcast=True)
+    client.chat_postMessage(channel="finance", text="elsewhere")
+
+    everything = client.conversations_history(channel="oops")
+    assert [m["text"] for m in everything["messages"]] == ["also sent to #oops", "m4", "m3", "m2", "m1", "m0"]
+    assert not everything["has_more"] and everything["response_metadata"]["next_cursor"] == ""
+    by_text = {m["text"]: m for m in everything["messages"]}
+    assert "metadata" not in by_text["m4"], "metadata only with include_all_metadata"
+    assert (by_text["m0"]["reply_count"], by_text["m0"]["latest_reply"]) == (
+        2,
+        by_text["also sent to #oops"]["ts"],
+    )
+    assert by_text["also sent to #oops"]["subtype"] == "thread_broadcast"
+    with_metadata = client.conversations_history(channel="oops", include_all_metadata=True)["messages"]
+    assert [m.get("metadata") for m in with_metadata if m["text"].startswith("m")] == [
+        marker,
+        None,
+        None,
+        None,
+        None,
+    ]
+
+    # oldest and latest bound the window, ends excluded unless inclusive.
+    assert _history(client, channel="oops", oldest=ts[1], latest=ts[3]) == ["m2"]
+    assert _history(client, channel="oops", oldest=ts[1], latest=ts[3], inclusive=True) == ["m3", "m2", "m1"]
+    assert _history(client, channel="C0OOPS", latest=ts[1]) == ["m0"]
+
+    # Pages of two hold the same messages in the same order; a message posted meanwhile moves nothing.
+    first = client.conversations_history(channel="oops", limit=2)
+    assert [m["text"] for m in first["messages"]] == ["also sent to #oops", "m4"] and first["has_more"]
+    client.chat_postMessage(channel="oops", text="newer than the first page")
+    rest = _history(client, channel="oops", limit=2, cursor=first["response_metadata"]["next_cursor"])
+    assert rest == ["m3", "m2", "m1", "m0"]
+    assert _history(client, channel="oops", limit=2)[:2] == [
+        "newer than the first page",
+        "also sent to #oops",
+    ]
+
+    for args, error in [
+        ({"channel": "nowhere"}, "channel_not_found"),
+        ({"channel": "oops", "cursor": "not-a-cursor"}, "invalid_cursor"),
+        ({"channel": "oops", "oldest": "yesterday"}, "invalid_ts_oldest"),
+    ]:
+        with pytest.raises(SlackApiError) as refused:
+            client.conversations_history(**args)
+        assert refused.value.response["error"] == error, args
+
+    # The bot posts where it was never invited (chat:write.public) but reads only where it is a member.
+    emulator.set_bot_member("finance", False)
+    assert client.chat_postMessage(channel="finance", text="still allowed")["ok"]
+    with pytest.raises(SlackApiError) as outside:
+        client.conversations_history(channel="finance")
+    assert outside.value.response["error"] == "not_in_channel"
+    assert client.conversations_info(channel="C0FIN")["channel"]["is_member"] is False
+    emulator.set_bot_member("finance")
+    assert _history(client, channel="finance") == ["still allowed", "elsewhere"]
+
+
+def test_conversations_replies_parent_first_then_replies(emulator: SlackEmulator, client: WebClient) -> None:
+    marker = {"event_type": "oops_post", "event_payload": {"incident": 3, "part": "decision"}}
+    parent = client.chat_postMessage(channel="oops", text="header")["ts"]
+    replies = [
+        client.chat_postMessage(channel="oops", thread_ts=parent, text=f"r{i}")["ts"] for i in range(3)
+    ]
+    client.chat_update(channel="oops", ts=replies[1], text="r1 redrawn", metadata=marker)
+    alone = client.chat_postMessage(channel="oops", text="no thread")["ts"]
+
+    thread = client.conversations_replies(channel="oops", ts=parent)
+    assert [m["text"] for m in thread["messages"]] == ["header", "r0", "r1 redrawn", "r2"]
+    assert thread["messages"][0]["reply_count"] == 3
+    assert {m["thread_ts"] for m in thread["messages"]} == {parent}
+    assert all(m["parent_user_id"] == emulator.bot_user_id for m in thread["messages"][1:])
+    assert all("metadata" not in m for m in thread["messages"])
+    assert client.conversations_replies(channel="oops", ts=replies[2])["messages"] == thread["messages"]
+
+    with_metadata = client.conversations_replies(channel="oops", ts=parent, include_all_metadata=True)
+    assert [m.get("metadata") for m in with_metadata["messages"]] == [None, None, marker, None]
+
+    first = client.conversations_replies(channel="oops", ts=parent, limit=2)
+    assert [m["text"] for m in first["messages"]] == ["header", "r0"] and first["has_more"]
+    second = client.conversations_replies(
+        channel="oops", ts=parent, limit=2, cursor=first["response_metadata"]["next_cursor"]
+    )
+    assert [m["text"] for m in second["messages"]] == ["r1 redrawn", "r2"] and not second["has_more"]
+
+    after_r0 = client.conversations_replies(channel="oops", ts=parent, oldest=replies[0])["messages"]
+    assert [m["text"] for m in after_r0] == ["header", "r1 redrawn", "r2"]
+    assert [m["text"] for m in client.conversations_replies(channel="oops", ts=alone)["messages"]] == [
+        "no thread"
+    ]
+
+    for args, error in [
+        ({"channel": "oops", "ts": "1.000001"}, "thread_not_found"),
+        ({"channel": "nowhere", "ts": parent}, "channel_not_found"),
+    ]:
+        with pytest.raises(SlackApiError) as refused:
+            client.conversations_replies(**args)
+        assert refused.value.response["error"] == error, args
+    emulator.set_bot_member("oops", False)
+    with pytest.raises(SlackApiError) as outside:
+        client.conversations_replies(channel="oops", ts=parent)
+    assert outside.value.response["error"] == "not_in_channel"
+
+
+def test_metadata_must_have_an_event_type_and_payload(emulator: SlackEmulator, client: WebClient) -> None:
+    for bad in [{"event_payload": {}}, {"event_type": "x"}, {"event_type": "x", "event_payload": "y"}]:
+        with pytest.raises(SlackApiError) as refused:
+            client.chat_postMessage(channel="oops", text="hi", metadata=bad)
+        assert refused.value.response["error"] == "invalid_metadata_format", bad
+    assert emulator.messages("oops") == []
+
+
 def test_wait_for_sees_changes_from_other_threads(emulator: SlackEmulator, client: WebClient) -> None:
     timer = threading.Timer(0.1, lambda: client.chat_postMessage(channel="finance", text="late"))
     timer.start()
@@ -456,7 +628,7 @@ def test_driver_signature_verifies(driver: SlackDriver, bot: VerifyingBot) -> No
 
     ts = str(int(time.time()))
     good_signature = driver.send(body, timestamp=ts).status
-    from bot.emulator import slack_signature
+    from slack_emulator import slack_signature
 
     tampered = driver.send(
         body.replace(b"hello", b"hellp"), timestamp=ts, signature=slack_signature(SECRET, ts, body)

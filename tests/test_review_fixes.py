@@ -17,7 +17,6 @@ import pytest
 
 from bot.config import AppConfig, Department
 from bot.demo import DemoBot
-from bot.emulator import Message, SlackEmulator
 from bot.runbook.incident import Status
 from bot.runbook.model import Decision
 from bot.slack import ids
@@ -26,6 +25,7 @@ from bot.snapshot import DraftView, Snapshot
 from bot.store.db import make_engine, migrate
 from bot.store.repo import Store
 from bot.store.tables import Draft, Incident, Notice, Post, Retrospective
+from slack_emulator import Message, SlackEmulator
 
 TEAM = "T0WHEY"  # the emulator's workspace: rows are always written for one
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.demo import ANSWERS, INCIDENT_CHANNEL, SUMMARY, _fill
-from bot.emulator import SlackDriver, SlackEmulator
 from bot.slack import ids
+from slack_emulator import SlackDriver, SlackEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "serve-test-signing-secret"

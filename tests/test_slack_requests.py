@@ -11,9 +11,9 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from bot.config import AppConfig
 from bot.demo import DemoBot
-from bot.emulator import slack_signature
 from bot.slack import ids
 from bot.store.tables import Delivery, Incident
+from slack_emulator import slack_signature
 
 try:  # tests/ may or may not become a package; work either way
     from tests import slack_helpers as h

@@ -2,22 +2,25 @@
 
 `oops serve` defaults to Socket Mode, so this is what most teams run: slack_bolt's SocketModeHandler
 calls apps.connections.open with the app-level token, opens the ws:// URL, and answers envelopes.
-The emulator's WebSocket server is checked first against RFC 6455 with a raw stdlib client, so the
-bot tests below fail only for the bot's reasons.
+The emulator's endpoint is checked first with the websockets library's own client (tickets, hello,
+envelopes, acks, closes), so the bot tests below fail only for the bot's reasons.
+
+The bot tests share one bot and emulator (module scope: starting and stopping a bot over a socket
+is most of their cost), so each reads only what it caused, from a Mark taken when it starts.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-import socket
-import struct
+import re
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,26 +31,17 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
+from websockets.exceptions import ConnectionClosedError, ConnectionClosedOK, InvalidStatus
+from websockets.frames import CloseCode
+from websockets.sync.client import connect
 
 from bot.config import AppConfig
 from bot.demo import ANSWERS, DETAILS, INCIDENT_CHANNEL, SUMMARY, _fill
-from bot.emulator import SlackEmulator, SocketModeDriver, SocketModeServer, SocketResponse
-from bot.emulator.driver import ACK_DEADLINE_SECONDS
-from bot.emulator.socket_mode import (
-    CLOSE_NORMAL,
-    CLOSE_PROTOCOL_ERROR,
-    OP_CLOSE,
-    OP_CONTINUATION,
-    OP_PING,
-    OP_PONG,
-    OP_TEXT,
-    encode_frame,
-    read_frame,
-    websocket_accept,
-)
 from bot.runtime import Runtime, Secrets, build_runtime
 from bot.slack import ids
 from bot.store.tables import Incident
+from slack_emulator import Message, SlackEmulator, SocketModeDriver, SocketModeServer, SocketResponse
+from slack_emulator.limits import ACK_DEADLINE_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTER = "U0AILSA"
@@ -55,6 +49,20 @@ USERS = {REPORTER: "ailsa", "U0MARC": "marc", "U0JO": "jo"}
 
 
 # ---------------------------------------------------------------------- the bot in Socket Mode
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Where the shared bot's records stood when a test began."""
+
+    deliveries: int
+    problems: int
+    ui_errors: int
+    ephemerals: int
+    connections_opened: int
+    connection_urls: int
+    incidents: frozenset[int]
+    channel_messages: frozenset[str]
 
 
 @dataclass
@@ -74,6 +82,28 @@ class SocketBot:
     def settle(self) -> None:
         """Wait until the bot has finished what the last envelope started (its lazy listeners)."""
         self.runtime.wait_idle(timeout=30)
+
+    def mark(self) -> Mark:
+        """Where the records stand now; a test reads only what came after."""
+        self.settle()
+        return Mark(
+            deliveries=len(self.server.deliveries),
+            problems=len(self.server.problems),
+            ui_errors=len(self.emulator.ui_errors),
+            ephemerals=len(self.emulator.ephemerals),
+            connections_opened=len([c for c in self.server.connections if c.opened_at is not None]),
+            connection_urls=len(self.emulator.calls_to("apps.connections.open")),
+            incidents=frozenset(i.id for i in _incidents(self) if i.id is not None),
+            channel_messages=frozenset(m.ts for m in self.emulator.messages(INCIDENT_CHANNEL)),
+        )
+
+    def new_incidents(self, mark: Mark) -> list[Incident]:
+        """Incidents opened since ``mark``."""
+        return [i for i in _incidents(self) if i.id not in mark.incidents]
+
+    def new_channel_messages(self, mark: Mark) -> list[Message]:
+        """Top-level messages posted in #oops since ``mark``."""
+        return [m for m in self.emulator.messages(INCIDENT_CHANNEL) if m.ts not in mark.channel_messages]
 
 
 def _channels(config: AppConfig) -> dict[str, str]:
@@ -95,10 +125,11 @@ def _wait_threads_gone(before: set[threading.Thread], timeout: float = 5.0) -> l
         time.sleep(0.02)
 
 
-@pytest.fixture
-def socket_bot(config: AppConfig, tmp_path: Path) -> Iterator[SocketBot]:
+@pytest.fixture(scope="module")
+def socket_bot(config: AppConfig, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SocketBot]:
     """Built by build_runtime and connected by SocketModeHandler, as `oops serve` does it."""
     before = set(threading.enumerate())
+    database = tmp_path_factory.mktemp("socket-bot") / "oops.db"
     with SlackEmulator(channels=_channels(config), users=USERS) as emulator:
         secrets_ = Secrets(
             bot_token=emulator.bot_token,
@@ -106,9 +137,7 @@ def socket_bot(config: AppConfig, tmp_path: Path) -> Iterator[SocketBot]:
             signing_secret=None,
             api_url=emulator.base_url,
         )
-        runtime = build_runtime(
-            config.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'oops.db'}"}), secrets_
-        )
+        runtime = build_runtime(config.model_copy(update={"database_url": f"sqlite:///{database}"}), secrets_)
         runtime.start()
         handler = SocketModeHandler(runtime.app, secrets_.app_token)
         try:
@@ -142,9 +171,9 @@ def _incidents(bot: SocketBot) -> list[Incident]:
         return incidents
 
 
-def _assert_every_ack_in_time(bot: SocketBot) -> None:
-    """Slack gives up on an envelope after 3 s: every one must have been acked before that."""
-    deliveries = bot.server.deliveries
+def _assert_every_ack_in_time(bot: SocketBot, mark: Mark) -> None:
+    """Slack gives up on an envelope after 3 s: every one since ``mark`` must have been acked before."""
+    deliveries = bot.server.deliveries[mark.deliveries :]
     assert deliveries, "nothing was delivered"
     late = [
         (d.type, d.envelope_id, None if d.ack is None else round(d.ack.elapsed_seconds, 3))
@@ -152,8 +181,8 @@ def _assert_every_ack_in_time(bot: SocketBot) -> None:
         if d.ack is None or d.ack.elapsed_seconds >= ACK_DEADLINE_SECONDS
     ]
     assert late == [], f"envelopes not acked within {ACK_DEADLINE_SECONDS}s: {late}"
-    assert bot.server.problems == []
-    assert bot.emulator.ui_errors == []
+    assert bot.server.problems[mark.problems :] == []
+    assert bot.emulator.ui_errors[mark.ui_errors :] == []
 
 
 # ---------------------------------------------------------------------- connecting
@@ -161,14 +190,15 @@ def _assert_every_ack_in_time(bot: SocketBot) -> None:
 
 def test_bot_connects_with_its_app_token_and_gets_hello(socket_bot: SocketBot) -> None:
     emu, server = socket_bot.emulator, socket_bot.server
-    [call] = emu.calls_to("apps.connections.open")
+    call = emu.calls_to("apps.connections.open")[-1]
     assert call.ok
     url = urllib.parse.urlsplit(call.response["url"])
     assert (url.scheme, url.hostname, url.port, url.path) == ("ws", "127.0.0.1", server.port, "/link/")
-    assert urllib.parse.parse_qs(url.query)["ticket"]
+    [ticket] = urllib.parse.parse_qs(url.query)["ticket"]
 
-    [conn] = server.connections
-    assert conn.is_open and conn.headers["upgrade"].lower() == "websocket"
+    conn = server.open_connections[-1]
+    assert f"ticket={ticket}" in conn.path, "the bot opened the URL it was given"
+    assert conn.headers["upgrade"].lower() == "websocket"
     assert server.ping(timeout=2) < 1.0, "slack_sdk answers pings with pongs"
     assert conn.pings_received, "slack_sdk pings the server right after connecting"
     assert server.problems == []
@@ -194,80 +224,29 @@ def test_apps_connections_open_takes_only_the_app_level_token() -> None:
         assert WebClient(token=emu.bot_token, base_url=emu.base_url).auth_test()["ok"], "bot token unchanged"
 
         # A ticket opens one connection; a second handshake with it is refused.
-        with _RawClient(url) as first:
-            assert first.read_json()["type"] == "hello"
-        with pytest.raises(ConnectionRefusedError, match="401"):
-            _RawClient(url).__enter__()
+        with connect(url) as first:
+            assert json.loads(first.recv(timeout=2))["type"] == "hello"
+        with pytest.raises(InvalidStatus) as reused:
+            connect(url)
+        assert reused.value.response.status_code == 401
     assert emu.calls_to("apps.connections.open")[0].ok
 
 
-# ---------------------------------------------------------------------- RFC 6455, with a raw client
+# ---------------------------------------------------------------------- the endpoint, with websockets' client
 
 
-class _RawClient:
-    """The least WebSocket client that follows RFC 6455, to check the server without slack_sdk."""
-
-    def __init__(self, url: str, key: str | None = None) -> None:
-        self.url = urllib.parse.urlsplit(url)
-        self.key = key or base64.b64encode(os.urandom(16)).decode()
-        self.sock = socket.create_connection((self.url.hostname, self.url.port), timeout=5)
-        self.buffer = b""
-        self.response_headers: dict[str, str] = {}
-
-    def __enter__(self) -> _RawClient:
-        request = (
-            f"GET {self.url.path}?{self.url.query} HTTP/1.1\r\nHost: {self.url.hostname}\r\n"
-            f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {self.key}\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n"
-        )
-        self.sock.sendall(request.encode())
-        while b"\r\n\r\n" not in self.buffer:
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                break
-            self.buffer += chunk
-        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-        status_line, *lines = head.decode().split("\r\n")
-        self.response_headers = {k.lower(): v.strip() for k, _, v in (x.partition(":") for x in lines)}
-        if " 101 " not in status_line + " ":
-            self.sock.close()
-            raise ConnectionRefusedError(status_line)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.sock.close()
-
-    def recv_exact(self, n: int) -> bytes:
-        while len(self.buffer) < n:
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                raise ConnectionError("closed")
-            self.buffer += chunk
-        data, self.buffer = self.buffer[:n], self.buffer[n:]
-        return data
-
-    def send(self, opcode: int, payload: bytes = b"", *, fin: bool = True, masked: bool = True) -> None:
-        self.sock.sendall(encode_frame(opcode, payload, fin=fin, mask=os.urandom(4) if masked else None))
-
-    def read_json(self) -> dict[str, Any]:
-        frame = read_frame(self.recv_exact)
-        assert (frame.opcode, frame.fin, frame.masked) == (OP_TEXT, True, False), "server frames: unmasked"
-        return json.loads(frame.payload)
-
-
-def test_websocket_server_follows_rfc_6455() -> None:
-    # The handshake example of RFC 6455 section 1.3.
-    assert websocket_accept("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+def test_socket_mode_endpoint_hello_envelopes_acks_and_closes() -> None:
     with SocketModeServer(app_id="A0OOPS", ping_interval=None) as server:
-        with _RawClient(server.issue_url(), key="dGhlIHNhbXBsZSBub25jZQ==") as client:
-            assert client.response_headers["sec-websocket-accept"] == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-            hello = client.read_json()
+        with connect(server.issue_url()) as client:
+            hello = json.loads(client.recv(timeout=2))
             assert hello["type"] == "hello" and hello["num_connections"] == 1
             assert hello["connection_info"] == {"app_id": "A0OOPS"} and "host" in hello["debug_info"]
+            [conn] = server.connections
+            assert conn.is_open and conn.opened_at is not None
 
             payload = {"command": "/oops", "text": "x" * 70_000}  # over 64 KiB: the 64-bit length form
             delivery = server.deliver("slash_commands", payload)
-            envelope = client.read_json()
+            envelope = json.loads(client.recv(timeout=2))
             assert envelope == {
                 "envelope_id": delivery.envelope_id,
                 "payload": payload,
@@ -276,45 +255,87 @@ def test_websocket_server_follows_rfc_6455() -> None:
                 "retry_attempt": 0,
                 "retry_reason": "",
             }
-            # The ack, masked and fragmented in two frames, is reassembled.
-            ack = json.dumps({"envelope_id": delivery.envelope_id, "payload": {"text": "ok"}}).encode()
-            client.send(OP_TEXT, ack[:10], fin=False)
-            client.send(OP_CONTINUATION, ack[10:])
+            # The ack, sent in two fragments, is read as one message.
+            ack = json.dumps({"envelope_id": delivery.envelope_id, "payload": {"text": "ok"}})
+            client.send([ack[:10], ack[10:]])
             received = server.wait_ack(delivery, timeout=2)
             assert received is not None and received.payload == {"text": "ok"}
             assert 0 <= received.elapsed_seconds < 2
 
             # Same envelope again, as Slack retries.
             again = server.redeliver(delivery.envelope_id)
-            retried = client.read_json()
+            retried = json.loads(client.recv(timeout=2))
             assert retried["envelope_id"] == delivery.envelope_id and retried["payload"] == payload
             assert (retried["retry_attempt"], retried["retry_reason"]) == (1, "timeout")
             assert again.retry_attempt == 1
 
-            # Client ping -> server pong with the same payload; server ping -> client pong.
-            client.send(OP_PING, b"are you there")
-            pong = read_frame(client.recv_exact)
-            assert (pong.opcode, pong.payload) == (OP_PONG, b"are you there")
+            # Pings both ways; the client's are recorded.
+            assert client.ping(b"are you there").wait(2)
+            server.wait_for(lambda _: b"are you there" in conn.pings_received, timeout=2)
+            assert server.ping(timeout=2) >= 0
 
-            # The client closes; the server echoes the close code and hangs up.
-            client.send(OP_CLOSE, struct.pack("!H", CLOSE_NORMAL) + b"bye")
-            echo = read_frame(client.recv_exact)
-            assert echo.opcode == OP_CLOSE and struct.unpack("!H", echo.payload[:2])[0] == CLOSE_NORMAL
-        [conn] = server.connections
-        assert conn.wait_closed(2) and (conn.closed_by, conn.close_code) == ("client", CLOSE_NORMAL)
+            # Slack asks for a reconnect with a disconnect message.
+            server.send_disconnect("refresh_requested")
+            assert json.loads(client.recv(timeout=2))["reason"] == "refresh_requested"
 
-        # An unmasked client frame is a protocol error: close 1002.
-        with _RawClient(server.issue_url()) as rude:
-            rude.read_json()
-            rude.send(OP_TEXT, b"{}", masked=False)
-            close = read_frame(rude.recv_exact)
-            assert close.opcode == OP_CLOSE
-            assert struct.unpack("!H", close.payload[:2])[0] == CLOSE_PROTOCOL_ERROR
-        assert any("masked" in p for p in server.problems)
+            client.close(CloseCode.NORMAL_CLOSURE, "bye")
+        assert conn.wait_closed(2)
+        assert (conn.closed_by, conn.close_code, conn.close_reason) == ("client", 1000, "bye")
+        assert not conn.is_open and server.problems == []
 
-        # No ticket, no connection.
-        with pytest.raises(ConnectionRefusedError, match="401"):
-            _RawClient(f"ws://127.0.0.1:{server.port}/link/?ticket=forged").__enter__()
+        # A binary message is not Socket Mode: the server closes with 1003 and records it.
+        with connect(server.issue_url()) as rude:
+            rude.recv(timeout=2)
+            rude.send(b'{"envelope_id": "x"}')
+            with pytest.raises(ConnectionClosedError) as closed:
+                rude.recv(timeout=2)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == CloseCode.UNSUPPORTED_DATA
+        rude_conn = server.connections[-1]
+        assert rude_conn.wait_closed(2) and (rude_conn.closed_by, rude_conn.close_code) == ("server", 1003)
+        assert [p for p in server.problems if "1003" in p], server.problems
+
+        # A bot still connected when Slack's endpoint stops is told 1001 (going away).
+        with connect(server.issue_url()) as lingering:
+            lingering.recv(timeout=2)
+            server.stop()
+            with pytest.raises(ConnectionClosedOK) as gone:
+                lingering.recv(timeout=2)
+        assert gone.value.rcvd is not None and gone.value.rcvd.code == CloseCode.GOING_AWAY
+        assert server.connections[-1].closed_by == "server" and not server.running
+
+
+def test_socket_mode_endpoint_refuses_bad_handshakes_with_http_errors() -> None:
+    with SocketModeServer(app_id="A0OOPS", ping_interval=None) as server:
+        url = server.issue_url()
+
+        # A plain HTTP GET (no Upgrade) is refused, and does not spend the ticket.
+        with pytest.raises(urllib.error.HTTPError) as plain:
+            urllib.request.urlopen(url.replace("ws://", "http://"), timeout=5)
+        assert plain.value.code == 426
+        plain.value.close()
+        with connect(url) as client:
+            assert json.loads(client.recv(timeout=2))["type"] == "hello"
+
+        refused: dict[str, int] = {}
+        for what, bad_url in {
+            "used ticket": url,
+            "forged ticket": f"ws://127.0.0.1:{server.port}/link/?ticket=forged",
+            "no ticket": f"ws://127.0.0.1:{server.port}/link/",
+            "wrong path": url.replace("/link/", "/other/"),
+        }.items():
+            with pytest.raises(InvalidStatus) as status:
+                connect(bad_url)
+            refused[what] = status.value.response.status_code
+        assert refused == {"used ticket": 401, "forged ticket": 401, "no ticket": 401, "wrong path": 404}
+        assert len([p for p in server.problems if "handshake refused" in p]) == 5, server.problems
+        assert [c.opened_at is not None for c in server.connections] == [
+            False,
+            True,
+            False,
+            False,
+            False,
+            False,
+        ]
 
 
 # ---------------------------------------------------------------------- the bot over the socket
@@ -322,36 +343,38 @@ def test_websocket_server_follows_rfc_6455() -> None:
 
 def test_slash_command_over_the_socket_opens_the_report_modal(socket_bot: SocketBot) -> None:
     bot, emu = socket_bot, socket_bot.emulator
+    mark, opened_before = bot.mark(), len(emu.calls_to("views.open"))
     response = bot.driver.slash("/oops", SUMMARY, user=REPORTER, channel=INCIDENT_CHANNEL)
     assert response.ok and response.elapsed_seconds < ACK_DEADLINE_SECONDS
     assert response.json is None, "a bare ack: the modal is the answer"
     assert (response.delivery.type, response.delivery.accepts_response_payload) == ("slash_commands", True)
     bot.settle()
 
-    [views_open] = emu.calls_to("views.open")
+    [views_open] = emu.calls_to("views.open")[opened_before:]
     assert views_open.ok, views_open.response
     view = emu.opened_views[-1]
     assert view["callback_id"] == ids.REPORT_VIEW
     assert emu.view_stack(REPORTER) == [view["id"]]
     runbook = next(b for b in view["blocks"] if b.get("block_id") == "runbook")
     assert runbook["element"]["initial_option"]["value"] == "email-campaign"
-    _assert_every_ack_in_time(bot)
+    _assert_every_ack_in_time(bot, mark)
 
 
 def test_report_submission_over_the_socket_creates_header_and_thread(socket_bot: SocketBot) -> None:
     bot, emu = socket_bot, socket_bot.emulator
+    mark = bot.mark()
     _, submitted = _report(bot)
     assert submitted.ok and submitted.json is None, "a valid report closes the modal"
     assert submitted.delivery.type == "interactive" and submitted.delivery.accepts_response_payload
     assert emu.view_stack(REPORTER) == []
 
-    [header] = emu.messages(INCIDENT_CHANNEL)
-    assert "OOPS-1" in header.text and SUMMARY in header.text
+    [header] = bot.new_channel_messages(mark)
+    [incident] = bot.new_incidents(mark)
+    assert re.search(rf"\b{incident.ref}\b", header.text) and SUMMARY in header.text
     replies = emu.thread(INCIDENT_CHANNEL, header.ts)[1:]
     assert len(replies) >= 3, [r.text for r in replies]
     texts = " ".join(r.text + json.dumps(r.blocks) for r in replies)
     assert "Scale" in texts and "Decide" in texts
-    [incident] = _incidents(bot)
     assert incident.header_ts == header.ts and incident.reporter == REPORTER
     assert incident.source_key == f"view:{submitted.delivery.payload['view']['id']}"
 
@@ -362,11 +385,12 @@ def test_report_submission_over_the_socket_creates_header_and_thread(socket_bot:
     bot.settle()
     assert clicked.ok and not clicked.delivery.accepts_response_payload, "block_actions take a bare ack"
     assert emu.opened_views[-1]["callback_id"] == ids.DECIDE_VIEW
-    _assert_every_ack_in_time(bot)
+    _assert_every_ack_in_time(bot, mark)
 
 
 def test_invalid_submission_is_answered_with_errors_in_the_ack(socket_bot: SocketBot) -> None:
     bot, emu = socket_bot, socket_bot.emulator
+    mark = bot.mark()
     bot.driver.slash("/oops", "", user=REPORTER, channel=INCIDENT_CHANNEL)
     bot.settle()
     view = emu.opened_views[-1]
@@ -380,14 +404,15 @@ def test_invalid_submission_is_answered_with_errors_in_the_ack(socket_bot: Socke
     assert "summary" in response.json["errors"], response.json
     assert emu.view_stack(REPORTER) == [view["id"]], "the modal stays open, showing the errors"
     assert "summary" in emu.view(view["id"])["errors"]
-    assert _incidents(bot) == [] and emu.messages(INCIDENT_CHANNEL) == []
-    _assert_every_ack_in_time(bot)
+    assert bot.new_incidents(mark) == [] and bot.new_channel_messages(mark) == []
+    _assert_every_ack_in_time(bot, mark)
 
 
 def test_redelivered_submission_creates_one_incident(socket_bot: SocketBot) -> None:
     bot, emu, server = socket_bot, socket_bot.emulator, socket_bot.server
+    mark = bot.mark()
     _, submitted = _report(bot)
-    header = emu.messages(INCIDENT_CHANNEL)[0]
+    [header] = bot.new_channel_messages(mark)
     thread_before = len(emu.thread(INCIDENT_CHANNEL, header.ts))
 
     retried = bot.driver.redeliver(submitted)
@@ -403,26 +428,29 @@ def test_redelivered_submission_creates_one_incident(socket_bot: SocketBot) -> N
     assert [d.retry_attempt for d in racing] == [2, 3]
     bot.settle()
 
-    assert len(_incidents(bot)) == 1
-    assert [m.ts for m in emu.messages(INCIDENT_CHANNEL)] == [header.ts]
+    assert len(bot.new_incidents(mark)) == 1
+    assert [m.ts for m in bot.new_channel_messages(mark)] == [header.ts]
     assert len(emu.thread(INCIDENT_CHANNEL, header.ts)) == thread_before
-    assert emu.ephemerals == [], [e.text for e in emu.ephemerals]
-    _assert_every_ack_in_time(bot)
+    new_ephemerals = emu.ephemerals[mark.ephemerals :]
+    assert new_ephemerals == [], [e.text for e in new_ephemerals]
+    _assert_every_ack_in_time(bot, mark)
 
 
 def test_bot_reconnects_when_slack_refreshes_the_connection(socket_bot: SocketBot) -> None:
     bot, emu, server = socket_bot, socket_bot.emulator, socket_bot.server
-    old = server.connections[0]
+    mark = bot.mark()
+    old = server.open_connections[-1]
     server.send_disconnect("refresh_requested")
-    new = server.wait_connected(timeout=5, total=2)
+    new = server.wait_connected(timeout=5, total=mark.connections_opened + 1)
     assert new is not old and old.wait_closed(5)
-    assert [c.ok for c in emu.calls_to("apps.connections.open")] == [True, True]
+    assert [c.ok for c in emu.calls_to("apps.connections.open")[mark.connection_urls :]] == [True]
+    assert server.open_connections == [new], "the old connection is closed, not left dangling"
 
     response = bot.driver.slash("/oops", SUMMARY, user=REPORTER, channel=INCIDENT_CHANNEL)
     assert response.ok and response.delivery.connection_id == new.id
     bot.settle()
     assert emu.opened_views[-1]["callback_id"] == ids.REPORT_VIEW
-    _assert_every_ack_in_time(bot)
+    _assert_every_ack_in_time(bot, mark)
 
 
 # ---------------------------------------------------------------------- `oops serve` itself

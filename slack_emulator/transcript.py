@@ -10,7 +10,8 @@ import re
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from bot.emulator.server import Ephemeral, Message, SlackEmulator
+from slack_emulator.history import ts_key
+from slack_emulator.server import Ephemeral, Message, SlackEmulator
 
 INDENT = "    "
 RULE = "─" * 40
@@ -271,22 +272,17 @@ def render_channel(
         tops = emulator.thread(channel_id, ts)[:1]
     ephemerals = [e for e in emulator.ephemerals if viewer and e.user == viewer and e.channel == channel_id]
     items: list[Message | Ephemeral] = [*tops, *(e for e in ephemerals if not e.thread_ts and ts is None)]
-    items.sort(key=lambda m: _ts_key(m.ts))
+    items.sort(key=lambda m: ts_key(m.ts))
     parts = [f"── {title} ──"]
     for item in items:
         parts.append(render_message(emulator, item, tz=tz))
         if isinstance(item, Message):
             replies: list[Message | Ephemeral] = [r for r in item.replies if not r.deleted]
             replies += [e for e in ephemerals if e.thread_ts == item.ts]
-            replies.sort(key=lambda m: _ts_key(m.ts))
+            replies.sort(key=lambda m: ts_key(m.ts))
             for reply in replies:
                 parts.append(_as_reply(render_message(emulator, reply, tz=tz)))
         parts.append("")
     if len(parts) == 1:
         parts.append("(no messages)")
     return "\n".join(parts).rstrip() + "\n"
-
-
-def _ts_key(ts: str) -> tuple[int, int]:
-    sec, _, micro = (ts or "0").partition(".")
-    return int(sec), int(micro or 0)

@@ -6,7 +6,7 @@ closely enough for slack_bolt to route and parse them as it would in production.
 
 ``SlackSide`` builds the payloads and applies the bot's acks to the emulator; only the transport
 differs: ``SlackDriver`` POSTs Slack-signed HTTP requests, ``SocketModeDriver``
-(bot/emulator/socket_mode.py) sends the same payloads as Socket Mode envelopes.
+(slack_emulator/socket_driver.py) sends the same payloads as Socket Mode envelopes.
 """
 
 from __future__ import annotations
@@ -23,33 +23,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from bot.emulator.server import Ephemeral, Message, SlackEmulator
-
-ACK_DEADLINE_SECONDS = 3.0
-_STATEFUL = frozenset(
-    {
-        "checkboxes",
-        "datepicker",
-        "datetimepicker",
-        "timepicker",
-        "email_text_input",
-        "url_text_input",
-        "number_input",
-        "plain_text_input",
-        "rich_text_input",
-        "radio_buttons",
-        "static_select",
-        "external_select",
-        "users_select",
-        "conversations_select",
-        "channels_select",
-        "multi_static_select",
-        "multi_external_select",
-        "multi_users_select",
-        "multi_conversations_select",
-        "multi_channels_select",
-    }
-)
+from slack_emulator.blockkit import STATEFUL_ELEMENTS, block_elements
+from slack_emulator.limits import ACK_DEADLINE_SECONDS
+from slack_emulator.server import Ephemeral, Message, SlackEmulator
 
 
 class AckResult(Protocol):
@@ -271,8 +247,8 @@ class SlackSide(Generic[R]):
         remembered = self._message_state.get((channel_id, target.ts), {})
         values: dict[str, dict[str, Any]] = {}
         for block in target.blocks:
-            for element in _elements(block):
-                if element.get("type") not in _STATEFUL:
+            for element in block_elements(block):
+                if element.get("type") not in STATEFUL_ELEMENTS:
                     continue
                 key = (block.get("block_id", ""), element.get("action_id", ""))
                 entry = remembered.get(key) or state_entry(element, None, use_initial=True)
@@ -305,7 +281,7 @@ class SlackSide(Generic[R]):
         """Change a select/picker in a message; Slack sends block_actions for it and keeps it in state."""
         channel_id, target = self._locate(channel, ts)
         block, element = _find_element(
-            target.blocks, action_id, types=_STATEFUL | {"overflow"}, where=f"message {ts}"
+            target.blocks, action_id, types=STATEFUL_ELEMENTS | {"overflow"}, where=f"message {ts}"
         )
         entry = state_entry(element, value)
         key = (block.get("block_id", ""), element["action_id"])
@@ -342,8 +318,8 @@ class SlackSide(Generic[R]):
                 f"no input block(s) {sorted(unknown)} in view {view_id}; inputs: {sorted(input_ids)}"
             )
         for block in view["blocks"]:
-            for element in _elements(block):
-                if element.get("type") not in _STATEFUL:
+            for element in block_elements(block):
+                if element.get("type") not in STATEFUL_ELEMENTS:
                     continue
                 block_id, action_id = block.get("block_id", ""), element.get("action_id", "")
                 if block.get("type") == "input" and block_id in given:
@@ -402,7 +378,8 @@ class SlackSide(Generic[R]):
         block = next((b for b in view["blocks"] if b.get("block_id") == block_id), None)
         if block is None:
             raise KeyError(f"no block {block_id!r} in view {view_id}")
-        candidates = [e for e in _elements(block) if e.get("type") in _STATEFUL | {"button", "overflow"}]
+        actionable = STATEFUL_ELEMENTS | {"button", "overflow"}
+        candidates = [e for e in block_elements(block) if e.get("type") in actionable]
         if not candidates:
             raise KeyError(f"block {block_id!r} in view {view_id} has no interactive element")
         element = candidates[0]
@@ -518,17 +495,6 @@ class SlackDriver(SlackSide[DriverResponse]):
 # ---------------------------------------------------------------------- element helpers
 
 
-def _elements(block: dict[str, Any]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    if block.get("type") in ("actions", "context_actions"):
-        out.extend(e for e in block.get("elements") or [] if isinstance(e, dict))
-    if isinstance(block.get("accessory"), dict):
-        out.append(block["accessory"])
-    if isinstance(block.get("element"), dict):
-        out.append(block["element"])
-    return out
-
-
 def _find_element(
     blocks: list[dict[str, Any]],
     action_id: str,
@@ -539,7 +505,7 @@ def _find_element(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     seen: list[str] = []
     for block in blocks:
-        for element in _elements(block):
+        for element in block_elements(block):
             if element.get("action_id") is None:
                 continue
             seen.append(f"{element.get('action_id')}({element.get('type')})")

@@ -3,7 +3,8 @@
 The bot talks to it with slack_sdk's own WebClient (``WebClient(base_url=emulator.base_url)``); the
 emulator answers the way Slack documents (status codes, ``ok``/``error`` bodies, Block Kit and view
 limits, trigger_id lifetimes) and records everything so tests can assert on what a person would see.
-Stdlib + slack_sdk only, because it ships inside the package for the demo.
+Stdlib and slack_sdk here; Socket Mode (socket_mode.py) adds the websockets library. The package is
+installed with the bot because `oops demo` runs on it, but nothing in bot/ imports it in production.
 """
 
 from __future__ import annotations
@@ -18,18 +19,22 @@ import secrets
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slack_sdk.models.blocks import Block
-from slack_sdk.models.views import View
-
-if TYPE_CHECKING:
-    from bot.emulator.socket_mode import SocketModeServer
+from slack_emulator import history
+from slack_emulator.blockkit import (
+    INTERACTIVE_ELEMENTS,
+    block_elements,
+    validate_message_blocks,
+    validate_view,
+)
+from slack_emulator.limits import MAX_MESSAGE_TEXT, MAX_VIEW_BYTES, MAX_VIEW_STACK, TRIGGER_TTL_SECONDS
+from slack_emulator.socket_mode import SocketModeServer
 
 DEFAULT_CHANNELS: dict[str, str] = {
     "C0OOPS": "oops",
@@ -43,38 +48,16 @@ DEFAULT_CHANNELS: dict[str, str] = {
 }
 DEFAULT_USERS: dict[str, str] = {"U0AILSA": "ailsa", "U0MARC": "marc", "U0JO": "jo"}
 
-TRIGGER_TTL_SECONDS = 3.0
-MAX_MESSAGE_BLOCKS = 50
-MAX_MESSAGE_TEXT = 40_000
-MAX_VIEW_BYTES = 250_000
-MAX_VIEW_STACK = 3
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
-INTERACTIVE_ELEMENTS = frozenset(
+READ_ONLY_METHODS = frozenset(
     {
-        "button",
-        "checkboxes",
-        "datepicker",
-        "datetimepicker",
-        "timepicker",
-        "email_text_input",
-        "url_text_input",
-        "number_input",
-        "plain_text_input",
-        "rich_text_input",
-        "file_input",
-        "overflow",
-        "radio_buttons",
-        "static_select",
-        "external_select",
-        "users_select",
-        "conversations_select",
-        "channels_select",
-        "multi_static_select",
-        "multi_external_select",
-        "multi_users_select",
-        "multi_conversations_select",
-        "multi_channels_select",
-        "workflow_button",
+        "api.test",
+        "auth.test",
+        "chat.getPermalink",
+        "conversations.info",
+        "conversations.history",
+        "conversations.replies",
+        "users.info",
     }
 )
 
@@ -87,6 +70,7 @@ class Call:
     args: dict[str, Any]
     response: dict[str, Any]
     status: int
+    took_effect: bool = False  # whether the call changed anything, whatever the answer said
 
     @property
     def ok(self) -> bool:
@@ -204,6 +188,7 @@ class _Fault:
     retry_after: int
     error: str
     remaining: int
+    after_effect: bool = False
 
 
 class SlackEmulator:
@@ -225,6 +210,7 @@ class SlackEmulator:
         app_id: str = "A0OOPS",
         user_tz: str = "Europe/London",
         app_token: str = "xapp-1-A0OOPS-1-test-token",
+        bot_not_in: Iterable[str] = (),
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token  # app-level: only for apps.connections.open (Socket Mode)
@@ -241,6 +227,9 @@ class SlackEmulator:
         self._users: dict[str, str] = dict(DEFAULT_USERS if users is None else users)
         self._users.setdefault(bot_user_id, bot_name)
         self._dm_channels: dict[str, str] = {}  # D... -> user id
+        self._bot_not_in: set[str] = set()  # channels the bot was never invited to (or left)
+        for channel in bot_not_in:
+            self.set_bot_member(channel, False)
 
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -322,8 +311,6 @@ class SlackEmulator:
     @property
     def socket_mode(self) -> SocketModeServer:
         """Slack's Socket Mode WebSocket endpoint, started on first use so HTTP-only tests pay nothing."""
-        from bot.emulator.socket_mode import SocketModeServer
-
         with self._lock:
             if self._socket_mode is None:
                 self._socket_mode = SocketModeServer(app_id=self.app_id).start()
@@ -370,6 +357,24 @@ class SlackEmulator:
                 return dm
             return None
 
+    def set_bot_member(self, channel: str, member: bool = True) -> None:
+        """Invite the bot to a channel, or take it out. It can still post there (chat:write.public),
+        but Slack lets only members read a channel's history (not_in_channel otherwise)."""
+        cid = self.resolve_channel(channel)
+        if cid is None:
+            raise KeyError(f"unknown channel {channel!r}")
+        with self._lock:
+            if member:
+                self._bot_not_in.discard(cid)
+            else:
+                self._bot_not_in.add(cid)
+
+    def is_bot_member(self, channel: str) -> bool:
+        """Whether the bot is in the channel (DMs with it always count)."""
+        with self._lock:
+            cid = self.resolve_channel(channel) or channel
+            return cid not in self._bot_not_in
+
     # ------------------------------------------------------------------ ids and clocks
 
     def _next_ts(self) -> str:
@@ -410,11 +415,22 @@ class SlackEmulator:
         retry_after: int = 1,
         error: str = "ratelimited",
         times: int = 1,
+        after_effect: bool = False,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail, to test the bot's retry and error paths."""
+        """Make the next ``times`` calls of ``method`` fail, to test the bot's retry and error paths.
+
+        With ``after_effect`` the call takes effect (a chat.postMessage IS posted) and only the answer
+        is the failure, as Slack sometimes answers a post that went through with a 500 or a timeout.
+        """
         with self._lock:
             self._faults.setdefault(method, []).append(
-                _Fault(status=status, retry_after=retry_after, error=error, remaining=times)
+                _Fault(
+                    status=status,
+                    retry_after=retry_after,
+                    error=error,
+                    remaining=times,
+                    after_effect=after_effect,
+                )
             )
 
     def _take_fault(self, method: str) -> _Fault | None:
@@ -451,7 +467,7 @@ class SlackEmulator:
         """Top-level messages of every channel, in posting order."""
         with self._lock:
             msgs = [m for ms in self._messages.values() for m in ms if not m.deleted]
-            return copy.deepcopy(sorted(msgs, key=lambda m: _ts_key(m.ts)))
+            return copy.deepcopy(sorted(msgs, key=lambda m: history.ts_key(m.ts)))
 
     def message(self, channel: str, ts: str) -> Message | None:
         """One message (top-level or reply) by channel and ts."""
@@ -480,7 +496,7 @@ class SlackEmulator:
             return None
 
     def _iter_all(self) -> Iterator[Message]:
-        tops = sorted((m for ms in self._messages.values() for m in ms), key=lambda m: _ts_key(m.ts))
+        tops = sorted((m for ms in self._messages.values() for m in ms), key=lambda m: history.ts_key(m.ts))
         for top in tops:
             if not top.deleted:
                 yield top
@@ -607,10 +623,8 @@ class SlackEmulator:
         """Answer one Web API call; returns (status, body, extra headers) and records it."""
         fault = self._take_fault(method)
         headers: dict[str, str] = {}
-        if fault is not None:
-            status, body = fault.status, {"ok": False, "error": fault.error}
-            if fault.status == 429:
-                headers["Retry-After"] = str(fault.retry_after)
+        if fault is not None and not fault.after_effect:
+            status, body = fault.status, {"ok": False, "error": fault.error}  # nothing happens
         elif not token:
             status, body = 200, {"ok": False, "error": "not_authed"}
         elif method in APP_TOKEN_METHODS or token == self.app_token:
@@ -628,8 +642,21 @@ class SlackEmulator:
                         body = {"ok": True, **handler(args)}
                 except SlackApiFailure as failure:
                     body = {"ok": False, "error": failure.error, **failure.extra}
+        took_effect = bool(body.get("ok")) and method not in READ_ONLY_METHODS
+        if fault is not None:  # the answer is the failure, whether or not the call took effect
+            status, body = fault.status, {"ok": False, "error": fault.error}
+            if fault.status == 429:
+                headers["Retry-After"] = str(fault.retry_after)
         with self._lock:
-            self._calls.append(Call(method=method, args=copy.deepcopy(args), response=body, status=status))
+            self._calls.append(
+                Call(
+                    method=method,
+                    args=copy.deepcopy(args),
+                    response=body,
+                    status=status,
+                    took_effect=took_effect,
+                )
+            )
             self._changed.notify_all()
         return status, body, headers
 
@@ -658,6 +685,8 @@ class SlackEmulator:
             "views.push": self._views_push,
             "views.update": self._views_update,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
         }
 
@@ -706,7 +735,7 @@ class SlackEmulator:
                 "is_shared": False,
                 "is_ext_shared": False,
                 "is_org_shared": False,
-                "is_member": True,
+                "is_member": cid not in self._bot_not_in,
                 "created": created,
                 "creator": next(iter(self._users)),
                 "topic": dict(empty),
@@ -714,6 +743,84 @@ class SlackEmulator:
                 "context_team_id": self.team_id,
             }
         }
+
+    def _require_member_channel(self, args: dict[str, Any]) -> str:
+        cid = self._require_channel(args)
+        if cid in self._bot_not_in:
+            raise SlackApiFailure("not_in_channel")
+        return cid
+
+    def _read_window(self, args: dict[str, Any]) -> history.Window:
+        try:
+            return history.Window.from_args(args, self.clock())
+        except history.HistoryArgumentError as exc:
+            raise SlackApiFailure(exc.error) from exc
+
+    def _read_page(
+        self, messages: list[Message], args: dict[str, Any], *, default_limit: int, newest_first: bool
+    ) -> dict[str, Any]:
+        """A page of messages as both read methods answer it, with metadata only when asked for."""
+        try:
+            shown, next_cursor = history.page(
+                messages, lambda m: m.ts, args, default_limit=default_limit, newest_first=newest_first
+            )
+        except history.HistoryArgumentError as exc:
+            raise SlackApiFailure(exc.error) from exc
+        with_metadata = _truthy(args.get("include_all_metadata"))
+        return {
+            "messages": [self._as_read(m, with_metadata) for m in shown],
+            "has_more": bool(next_cursor),
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def _as_read(self, msg: Message, with_metadata: bool) -> dict[str, Any]:
+        """A message as the read methods return it: thread counts on a parent, the parent's author
+        on a reply, and ``metadata`` only with include_all_metadata."""
+        out = msg.to_api(self.team_id, self.app_id)
+        if not with_metadata:
+            out.pop("metadata", None)
+        replies = [r for r in msg.replies if not r.deleted]
+        if replies:
+            users = list(dict.fromkeys(r.user for r in replies))
+            out.update(
+                reply_count=len(replies),
+                reply_users_count=len(users),
+                reply_users=users,
+                latest_reply=replies[-1].ts,
+                is_locked=False,
+                subscribed=False,
+            )
+        if msg.thread_ts and msg.thread_ts != msg.ts:
+            parent = self._by_ts.get((msg.channel, msg.thread_ts))
+            if parent is not None:
+                out["parent_user_id"] = parent.user
+            if msg.reply_broadcast:
+                out["subtype"] = "thread_broadcast"
+        return out
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The channel's messages, newest first: top-level ones and replies also sent to the channel."""
+        cid = self._require_member_channel(args)
+        window = self._read_window(args)
+        tops = self._messages.get(cid, [])
+        shown = [m for m in tops if not m.deleted]
+        shown += [r for m in tops for r in m.replies if r.reply_broadcast and not r.deleted]
+        shown = sorted(
+            (m for m in shown if window.contains(m.ts)), key=lambda m: history.ts_key(m.ts), reverse=True
+        )
+        return {"pin_count": 0, **self._read_page(shown, args, default_limit=100, newest_first=True)}
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its parent first (on the first page, whatever the window), then replies oldest first."""
+        cid = self._require_member_channel(args)
+        found = self._by_ts.get((cid, str(args.get("ts") or "")))
+        if found is not None and found.thread_ts and found.thread_ts != found.ts:
+            found = self._by_ts.get((cid, found.thread_ts))  # a reply's ts stands for its whole thread
+        if found is None or found.deleted:
+            raise SlackApiFailure("thread_not_found")
+        window = self._read_window(args)
+        replies = [r for r in found.replies if not r.deleted and window.contains(r.ts)]
+        return self._read_page([found, *replies], args, default_limit=1000, newest_first=False)
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         uid = str(args.get("user") or "")
@@ -799,7 +906,7 @@ class SlackEmulator:
         for block in blocks:
             if "block_id" not in block:
                 block["block_id"] = self._next_id("blk")
-            for element in _block_elements(block):
+            for element in block_elements(block):
                 if element.get("type") in INTERACTIVE_ELEMENTS and "action_id" not in element:
                     element["action_id"] = self._next_id("act")
         return blocks
@@ -849,7 +956,7 @@ class SlackEmulator:
     def _chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         cid = self._require_channel(args)
         text, blocks, attachments = self._message_content(args)
-        metadata = _decode_json_arg(args, "metadata", "invalid_metadata_format")
+        metadata = _decode_metadata(args)
         thread_ts = str(args["thread_ts"]) if args.get("thread_ts") else None
         msg = self._store_message(
             cid,
@@ -859,7 +966,7 @@ class SlackEmulator:
             thread_ts=thread_ts,
             bot_id=self.bot_id,
             attachments=attachments,
-            metadata=metadata if isinstance(metadata, dict) else None,
+            metadata=metadata,
             reply_broadcast=_truthy(args.get("reply_broadcast")),
         )
         return {"channel": cid, "ts": msg.ts, "message": msg.to_api(self.team_id, self.app_id)}
@@ -876,7 +983,7 @@ class SlackEmulator:
         if msg.user != self.bot_user_id:
             raise SlackApiFailure("cant_update_message")
         text, blocks, attachments = self._message_content(args)
-        self._apply_edit(msg, text, blocks, attachments)
+        self._apply_edit(msg, text, blocks, attachments, metadata=_decode_metadata(args))
         return {
             "channel": cid,
             "ts": msg.ts,
@@ -890,6 +997,8 @@ class SlackEmulator:
         text: str | None,
         blocks: list[dict[str, Any]] | None,
         attachments: list[dict[str, Any]] | None = None,
+        *,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
         previous = msg.snapshot()
         previous.ts = self._next_ts()  # when this version was superseded, as Slack's edited.ts
@@ -900,6 +1009,8 @@ class SlackEmulator:
             msg.blocks = blocks
         if attachments is not None:
             msg.attachments = attachments
+        if metadata is not None:  # chat.update leaves metadata as it is unless given
+            msg.metadata = metadata
         self._changed.notify_all()
 
     def _chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -1248,73 +1359,7 @@ class SlackEmulator:
                 self._changed.notify_all()
 
 
-# ---------------------------------------------------------------------- validation
-
-
-def validate_message_blocks(blocks: list[Any]) -> list[str]:
-    """Slack-style error strings for a message's blocks (empty if valid)."""
-    errors: list[str] = []
-    if len(blocks) > MAX_MESSAGE_BLOCKS:
-        errors.append(f"no more than {MAX_MESSAGE_BLOCKS} items allowed [json-pointer:/blocks]")
-    errors.extend(_validate_blocks(blocks, "/blocks"))
-    return errors
-
-
-def validate_view(view: dict[str, Any]) -> list[str]:
-    """Slack-style error strings for a view payload, via slack_sdk's models (empty if valid)."""
-    errors: list[str] = []
-    try:
-        model = View(**view)
-        model.validate_json()
-    except Exception as exc:
-        errors.append(f"{exc} [json-pointer:/view]")
-        return errors
-    if view.get("type") != "modal" and view.get("type") is not None:
-        errors.append("only modal views can be opened [json-pointer:/view/type]")
-    if not view.get("title"):
-        errors.append("missing required field: title [json-pointer:/view/title]")
-    errors.extend(_validate_blocks(list(view.get("blocks") or []), "/view/blocks"))
-    return errors
-
-
-def _validate_blocks(blocks: list[Any], pointer: str) -> list[str]:
-    errors: list[str] = []
-    seen: set[str] = set()
-    for i, raw in enumerate(blocks):
-        if not isinstance(raw, dict):
-            errors.append(f"expected an object [json-pointer:{pointer}/{i}]")
-            continue
-        try:
-            block = Block.parse(raw)
-            if block is None:
-                errors.append(f"unsupported type: {raw.get('type')!r} [json-pointer:{pointer}/{i}/type]")
-                continue
-            block.validate_json()
-            block.to_dict()  # validates nested elements and text objects too
-        except Exception as exc:
-            errors.append(f"{exc} [json-pointer:{pointer}/{i}]")
-            continue
-        block_id = raw.get("block_id")
-        if block_id is not None:
-            if block_id in seen:
-                errors.append(f"duplicate block_id {block_id!r} [json-pointer:{pointer}/{i}/block_id]")
-            seen.add(block_id)
-    return errors
-
-
 # ---------------------------------------------------------------------- helpers
-
-
-def _block_elements(block: dict[str, Any]) -> list[dict[str, Any]]:
-    """Interactive-capable elements of a block (actions elements, accessory, input element)."""
-    out: list[dict[str, Any]] = []
-    if block.get("type") in ("actions", "context_actions"):
-        out.extend(e for e in block.get("elements") or [] if isinstance(e, dict))
-    if isinstance(block.get("accessory"), dict):
-        out.append(block["accessory"])
-    if isinstance(block.get("element"), dict):
-        out.append(block["element"])
-    return out
 
 
 def _plain(value: Any) -> dict[str, Any] | None:
@@ -1334,9 +1379,19 @@ def _truthy(value: Any) -> bool:
     return bool(value)
 
 
-def _ts_key(ts: str) -> tuple[int, int]:
-    sec, _, micro = ts.partition(".")
-    return int(sec), int(micro or 0)
+def _decode_metadata(args: dict[str, Any]) -> dict[str, Any] | None:
+    """Message metadata as chat.postMessage and chat.update take it: an event_type and a payload object."""
+    metadata = _decode_json_arg(args, "metadata", "invalid_metadata_format")
+    if metadata is None:
+        return None
+    if not (
+        isinstance(metadata, dict)
+        and isinstance(metadata.get("event_type"), str)
+        and metadata["event_type"]
+        and isinstance(metadata.get("event_payload"), dict)
+    ):
+        raise SlackApiFailure("invalid_metadata_format")
+    return {"event_type": metadata["event_type"], "event_payload": metadata["event_payload"]}
 
 
 def _decode_json_arg(args: dict[str, Any], name: str, error: str) -> Any:

@@ -1,10 +1,11 @@
 """A local Slack (Web API, HTTP and Socket Mode senders, transcript) so tests and the demo run the bot
 over the wire."""
 
-from bot.emulator.driver import DriverResponse, SlackDriver, slack_signature
-from bot.emulator.server import Call, Ephemeral, Message, ResponsePost, SlackEmulator
-from bot.emulator.socket_mode import Ack, Delivery, SocketModeDriver, SocketModeServer, SocketResponse
-from bot.emulator.transcript import render_channel, render_message
+from slack_emulator.driver import DriverResponse, SlackDriver, slack_signature
+from slack_emulator.server import Call, Ephemeral, Message, ResponsePost, SlackEmulator
+from slack_emulator.socket_driver import SocketModeDriver, SocketResponse
+from slack_emulator.socket_mode import Ack, Delivery, SocketModeServer
+from slack_emulator.transcript import render_channel, render_message
 
 __all__ = [
     "Ack",
