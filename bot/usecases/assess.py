@@ -137,15 +137,20 @@ def _post_notice(env: Env, thread: Thread, row: Notice, unknown: bool) -> tuple[
     label = env.config.departments[row.department].label
     view = NoticeView(row.department, label, row.channel, row.reason, row.notified_by, delivered=True)
     marker = Marker(thread.id, NOTICE + row.department)
+    found = _find(env, row.channel, marker) if unknown else None
+    if found is not None:
+        return found, None
     try:
-        found = env.messenger.find(row.channel, None, marker) if unknown else None
-        return found or env.messenger.notify(row.channel, snap, view, thread.link()), None
+        return env.messenger.notify(row.channel, snap, view, thread.link()), None
     except Undelivered as exc:  # one channel refusing must not stop the other notices
-        if exc.uncertain:
-            try:
-                found = env.messenger.find(row.channel, None, marker)
-            except Undelivered:
-                found = None
-            if found is not None:
-                return found, None
-        return None, exc.code
+        found = _find(env, row.channel, marker) if exc.uncertain else None
+        return (found, None) if found is not None else (None, exc.code)
+
+
+def _find(env: Env, channel: str, marker: Marker) -> PostRef | None:
+    """A notice already posted, when the channel lets the bot read it (a public channel it posts to
+    without being a member does not: then the notice is posted again, the lesser harm)."""
+    try:
+        return env.messenger.find(channel, None, marker)
+    except Undelivered:
+        return None
