@@ -500,9 +500,13 @@ def test_a_department_whose_channel_does_not_exist_is_shown_untold_and_stays_on_
         _pick_department(bot, "nowhere")
         [notice] = h.rows(bot, Notice, department="nowhere")
         assert notice.ts is None and notice.notified_by == h.DECIDER
+        assert notice.error == "channel_not_found", "Slack's error code is kept, never its raw text"
         text, offered = _departments_state(bot, incident_id)
-        assert "⚠️ *Nowhere*" in text, text
+        assert "⚠️ *Nowhere*" in text and "*not delivered* (channel_not_found)" in text, text
+        told = sum(1 for n in h.rows(bot, Notice) if n.ts)
+        assert f"({told} told, 1 not delivered)" in text, text
         assert "nowhere" in offered, offered
+        assert all("http" not in r.note for r in h.rows(bot, h.DecisionLog)), "no API URL in the log"
 
         # Picked again: tried again (Slack is asked again), still untold, still one row.
         start = len(emu.ephemerals)
