@@ -58,3 +58,25 @@ def test_the_second_process_schedules_and_the_first_one_reminds_once(
     with Session(leader.runtime.engine) as session:
         rows = session.exec(select(DecisionLog).where(DecisionLog.step == "retro_remind")).all()
     assert [r.choice for r in rows] == ["reminded"]
+
+
+# APScheduler's last pass at shutdown, if it reads the shared table, ends its thread with a traceback.
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_follower_that_stops_leaves_due_reminders_alone(config: AppConfig, database_url: str) -> None:
+    """Every process ends its scheduler with shutdown(); one that does not hold the lease must not
+    touch the due jobs of the shared table then."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    holder = SchedulerLease(engine)
+    try:
+        assert holder.acquire()
+        with h.workspace_emulator(config) as emulator:
+            with h.serve_bot(config, database_url, emulator) as follower:
+                assert not follower.runtime.runs_reminders
+                incident_id = h.walk_to_retro_scheduled(follower)
+                assert follower.runtime.retro_scheduler.run_now(incident_id), "no reminder job is stored"
+            assert not h.shows(emulator, h.ids.RETRO_START), "a follower ran a reminder"
+        assert f"retro-reminder-{incident_id}" in h.job_ids(engine), "the due reminder was lost"
+    finally:
+        holder.release()
+        engine.dispose()
