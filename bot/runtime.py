@@ -25,7 +25,7 @@ from bot.config import AppConfig
 from bot.drafting import build_drafter, load_prompts
 from bot.runbook.loader import load_runbooks
 from bot.runbook.model import Runbook
-from bot.scheduling import ApsRetroScheduler, SchedulerLease, build_scheduler, jobs, watch_shared_store
+from bot.scheduling import ApsRetroScheduler, LeaseKeeper, SchedulerLease, build_scheduler, jobs
 from bot.services import Services
 from bot.slack.app import build_app
 from bot.slack.listeners import Listeners
@@ -117,22 +117,22 @@ class Runtime:
     app: App
     executor: TrackingExecutor
     lease: SchedulerLease
-    runs_reminders: bool = False
+    keeper: LeaseKeeper | None = None
+
+    @property
+    def runs_reminders(self) -> bool:
+        return self.keeper is not None and self.keeper.leading
 
     def start(self) -> None:
-        """Start the scheduler: running reminders if this process holds the lease, else only writing
-        them to the shared job table for the process that does."""
+        """Start the scheduler. Every process writes reminder jobs to the shared job table; only the
+        lease holder runs them, and when it stops or dies another process takes over within seconds."""
         jobs.set_handler("retro_reminder", self.services.remind_retro)
-        self.runs_reminders = self.lease.acquire()
-        if not self.scheduler.running:
-            self.scheduler.start(paused=not self.runs_reminders)
-        if self.runs_reminders:
-            watch_shared_store(self.scheduler)
-            self.services.reconcile_jobs()
-        else:
-            log.info("another oops process runs the reminders; this one only schedules them")
+        self.keeper = LeaseKeeper(self.lease, self.scheduler, on_acquired=self.services.reconcile_jobs)
+        self.keeper.start()
 
     def stop(self) -> None:
+        if self.keeper is not None:
+            self.keeper.stop()  # stops running jobs, then lets the lease go
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.lease.release()

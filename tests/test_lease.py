@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from bot.config import AppConfig
 from bot.demo import DemoBot
 from bot.scheduling import SchedulerLease, jobs
+from bot.scheduling.lease import LEASE_KEY
 from bot.store import make_engine, migrate
 from bot.store.tables import DecisionLog
 from tests import slack_helpers as h
@@ -79,4 +82,58 @@ def test_a_follower_that_stops_leaves_due_reminders_alone(config: AppConfig, dat
         assert f"retro-reminder-{incident_id}" in h.job_ids(engine), "the due reminder was lost"
     finally:
         holder.release()
+        engine.dispose()
+
+
+# ------------------------------------------------------------------------------------ losing the lease
+
+
+def _holder_backends(database_url: str) -> list[int]:
+    """PostgreSQL backends holding this schema's lease, read from pg_locks as an operator would."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(_HOLDERS)).scalars())
+    finally:
+        engine.dispose()
+
+
+_HOLDERS = f"""
+SELECT pid FROM pg_locks
+WHERE locktype = 'advisory' AND granted AND objsubid = 1
+  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND ((classid::bigint << 32) | objid::bigint) = ({LEASE_KEY})::bigint"""
+
+
+def _take_lock_away(database_url: str) -> None:
+    """What can end a lease while its holder lives: on PostgreSQL its lock connection drops (here the
+    server is told to end that backend); on SQLite the lock file is deleted from under it."""
+    if database_url.startswith("sqlite"):
+        os.remove(database_url.split("///", 1)[1] + ".scheduler-lock")
+        return
+    holders = _holder_backends(database_url)
+    assert len(holders) == 1, f"expected one lease holder, pg_locks shows {holders}"
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": holders[0]}).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_a_holder_notices_when_its_lease_is_taken_from_under_it(database_url: str) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    holder, other = SchedulerLease(engine), SchedulerLease(make_engine(database_url))
+    try:
+        assert holder.acquire() is True
+        assert holder.still_held() is True
+        _take_lock_away(database_url)
+        assert other.acquire() is True, "the lock should be free once its connection or file is gone"
+        assert holder.still_held() is False, "the holder would go on running reminders beside the new one"
+        assert holder.acquire() is False, "the former holder must become a follower"
+        assert other.still_held() is True
+    finally:
+        holder.release()
+        other.release()
         engine.dispose()
