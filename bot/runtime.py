@@ -24,7 +24,7 @@ from bot.config import AppConfig
 from bot.drafting import build_drafter, load_prompts
 from bot.runbook.loader import load_runbooks
 from bot.runbook.model import Runbook
-from bot.scheduling import ApsRetroScheduler, SchedulerLease, build_scheduler, jobs, watch_shared_store
+from bot.scheduling import ApsRetroScheduler, LeaseKeeper, SchedulerLease, build_scheduler, jobs
 from bot.slack.app import build_app
 from bot.slack.workspaces import SingleWorkspace, slack_client
 from bot.store import Store, make_engine, migrate
@@ -113,7 +113,11 @@ class Runtime:
     app: App
     executor: TrackingExecutor
     lease: SchedulerLease
-    runs_reminders: bool = False
+    keeper: LeaseKeeper | None = None
+
+    @property
+    def runs_reminders(self) -> bool:
+        return self.keeper is not None and self.keeper.leading
 
     @property
     def team_id(self) -> str:
@@ -133,21 +137,21 @@ class Runtime:
         return retrospective.remind(self.deps.env(team), incident_id)
 
     def start(self) -> None:
-        """Start the scheduler: running reminders if this process holds the lease, else only writing
-        them to the shared job table for the process that does. The lease holder also finishes, in the
-        background, whatever a stopped process left half-done."""
+        """Start the scheduler. Every process writes reminder jobs to the shared job table; only the
+        lease holder runs them, and when it stops or dies another process takes over within seconds."""
         jobs.set_handler("retro_reminder", self.remind)
-        self.runs_reminders = self.lease.acquire()
-        if not self.scheduler.running:
-            self.scheduler.start(paused=not self.runs_reminders)
-        if self.runs_reminders:
-            watch_shared_store(self.scheduler)
-            retrospective.rearm_all(self.deps)
-            self.executor.submit(recovery.recover, self.deps)
-        else:
-            log.info("another oops process runs the reminders; this one only schedules them")
+        self.keeper = LeaseKeeper(self.lease, self.scheduler, on_acquired=self._lead)
+        self.keeper.start()
+
+    def _lead(self) -> None:
+        """On taking the lease: re-arm every scheduled reminder, and finish (in the background) whatever
+        a stopped process left half-done."""
+        retrospective.rearm_all(self.deps)
+        self.executor.submit(recovery.recover, self.deps)
 
     def stop(self) -> None:
+        if self.keeper is not None:
+            self.keeper.stop()  # stops running jobs, then lets the lease go
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.lease.release()

@@ -14,6 +14,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 from sqlalchemy import Engine
 
 from bot.scheduling import jobs
@@ -24,8 +25,20 @@ JOB_TABLE = "apscheduler_jobs"
 WATCH_SECONDS = 30
 
 
+class SharedStoreScheduler(BackgroundScheduler):
+    """Processes jobs only while running. APScheduler's loop makes one more pass after shutdown(),
+    paused or not: a process that does not hold the lease would read the due jobs of the shared table,
+    try to hand them to its stopped executor, and end its thread on a JobLookupError traceback."""
+
+    def _process_jobs(self) -> float | None:
+        if self.state != STATE_RUNNING:
+            return None
+        wait: float | None = super()._process_jobs()
+        return wait
+
+
 def build_scheduler(engine: Engine) -> BackgroundScheduler:
-    return BackgroundScheduler(
+    return SharedStoreScheduler(
         jobstores={
             "default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE),
             "local": MemoryJobStore(),
