@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -519,3 +519,37 @@ def walk_to_closed(bot: DemoBot) -> int:
     hold_retro(bot)
     assert only_incident(bot).status == Status.CLOSED
     return incident_id
+
+
+# ---------------------------------------------------------------------------------------------- waiting
+
+
+def actions(message: Message) -> list[dict[str, Any]]:
+    return [b for b in message.blocks if b.get("type") == "actions"]
+
+
+def approve_values(message: Message) -> list[str | None]:
+    """The Approve button's value in each version of a message, oldest first (None: no button)."""
+    out: list[str | None] = []
+    for version in [*message.edits, message]:
+        found = [
+            e.get("value")
+            for b in version.blocks
+            for e in elements(b)
+            if e.get("action_id") == ids.DRAFT_APPROVE
+        ]
+        out.append(found[0] if found else None)
+    return out
+
+
+def eventually(check: Callable[[], bool], timeout: float = 3.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def dms(emu: SlackEmulator, user: str) -> list[Message]:
+    return emu.messages(user)  # a user id resolves to the bot's direct-message channel with them

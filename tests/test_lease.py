@@ -20,11 +20,11 @@ from sqlmodel import Session, select
 
 from bot.config import AppConfig
 from bot.demo import DemoBot
-from bot.emulator import SlackEmulator
 from bot.scheduling import ApsRetroScheduler, SchedulerLease, build_scheduler, jobs
 from bot.scheduling.lease import FOLLOWS, LEASE_KEY, LOST, RUNS
 from bot.store import make_engine, migrate
 from bot.store.tables import DecisionLog
+from slack_emulator import SlackEmulator
 from tests import slack_helpers as h
 
 
