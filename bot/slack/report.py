@@ -11,7 +11,7 @@ from bot.slack import ids
 from bot.slack.common import Body, ack_errors, guarded, open_modal
 from bot.slack.payloads import answers_from, metadata, question_errors, user_id, view_key, view_values
 from bot.slack.views import modals
-from bot.usecases import report
+from bot.usecases import recovery, report
 from bot.usecases.context import Deps, Env
 from bot.usecases.report import DETAILS_MAX, SUMMARY_MAX
 
@@ -43,7 +43,7 @@ def register(app: App, deps: Deps) -> None:
     def resume(env: Env, body: Body) -> None:
         match = RESUME.match(_text(body))
         if match is not None:
-            report.resume(env, int(match.group(1)), body["channel_id"], user_id(body))
+            recovery.resume(env, int(match.group(1)), body["channel_id"], user_id(body))
 
     run_resume = guarded(deps, resume)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.runbook.incident import Status
+from bot.runbook.incident import Status, Step
 from bot.snapshot import Snapshot
 from bot.usecases import apology, report, retrospective
 from bot.usecases.context import BOT_ACTOR, Deps, Env, current, get
@@ -18,6 +18,22 @@ from bot.usecases.ports import DRAFT, REMINDER, RETRO, SUMMARY
 from bot.usecases.thread import Thread
 
 log = logging.getLogger(__name__)
+
+
+def resume(env: Env, incident_id: int, channel: str, user: str) -> Snapshot:
+    """Draw every part the incident's state calls for, posting what is missing (after Slack refused
+    a post, or the bot stopped half-way). An incident never shown moves to ``channel``."""
+    with env.transaction() as repo:
+        incident = get(repo, incident_id, lock=True)
+        if incident.header_ts is None:
+            incident.channel = channel
+            repo.touch(incident)
+            for post in repo.posts(incident_id).values():  # an intent for the old channel is void
+                if post.ts is None:
+                    post.channel = channel
+                    repo.session.add(post)
+        repo.log(incident_id, Step.REPORT, "resumed", user, f"in <#{incident.channel}>")
+    return finish(env, incident_id)
 
 
 def finish(env: Env, incident_id: int) -> Snapshot:

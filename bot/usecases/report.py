@@ -13,7 +13,7 @@ from bot.runbook.model import Runbook
 from bot.snapshot import Snapshot
 from bot.store.tables import Incident
 from bot.usecases import assess, snapshots
-from bot.usecases.context import BOT_ACTOR, Env, get
+from bot.usecases.context import BOT_ACTOR, Env
 from bot.usecases.ports import ASSESSMENT, DECISION, DEPARTMENTS, HEADER, Undelivered, UserError
 from bot.usecases.thread import Thread
 
@@ -117,21 +117,3 @@ def post_opening(env: Env, thread: Thread) -> None:
     thread.show(HEADER, ASSESSMENT)
     assess.notify_needed(env, thread)
     thread.show(DEPARTMENTS, DECISION)
-
-
-def resume(env: Env, incident_id: int, channel: str, user: str) -> Snapshot:
-    """Draw every part the incident's state calls for, posting what is missing (after Slack refused
-    a post, or the bot stopped half-way). An incident never shown moves to ``channel``."""
-    from bot.usecases import recovery  # recovery finishes any incident; resume is a person asking for it
-
-    with env.transaction() as repo:
-        incident = get(repo, incident_id, lock=True)
-        if incident.header_ts is None:
-            incident.channel = channel
-            repo.touch(incident)
-            for post in repo.posts(incident_id).values():  # an intent for the old channel is void
-                if post.ts is None:
-                    post.channel = channel
-                    repo.session.add(post)
-        repo.log(incident_id, Step.REPORT, "resumed", user, f"in <#{incident.channel}>")
-    return recovery.finish(env, incident_id)

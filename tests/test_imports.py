@@ -1,5 +1,6 @@
-"""The emulator package's imports, read from its source: no module imports one that imports it back,
-and none reaches into ``bot`` (the emulator plays Slack; it must not lean on the code it tests)."""
+"""The packages' imports, read from their source: no module imports one that imports it back; the
+emulator never reaches into ``bot`` (it plays Slack; it must not lean on the code it tests); the
+runbook rules import nothing from Slack, the database or the scheduler; use cases know no Slack."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import ast
 from collections.abc import Iterable
 from pathlib import Path
 
+import bot
 import slack_emulator
 
 PACKAGE_DIR = Path(slack_emulator.__file__).resolve().parent
+BOT_DIR = Path(bot.__file__).resolve().parent
 
 
 def module_names(package_dir: Path) -> dict[str, Path]:
@@ -116,3 +119,37 @@ def test_the_emulator_imports_nothing_from_the_bot() -> None:
         for name, path in module_names(PACKAGE_DIR).items()
     }
     assert {name: found for name, found in reaching_in.items() if found} == {}
+
+
+def test_the_bot_package_has_no_import_cycle() -> None:
+    graph = import_graph(BOT_DIR)
+    assert "bot.usecases.thread" in graph["bot.usecases.decide"], "the graph reads the package's imports"
+    assert find_cycle(graph) is None, f"import cycle: {' -> '.join(find_cycle(graph) or [])}"
+
+
+def _reaches(package: str, forbidden: tuple[str, ...]) -> dict[str, list[str]]:
+    modules = module_names(BOT_DIR)
+    found: dict[str, list[str]] = {}
+    for name, path in modules.items():
+        if not name.startswith(package):
+            continue
+        bad = sorted(
+            t
+            for t in imported_names(path, name, path.name == "__init__.py", modules)
+            if t.startswith(forbidden)
+        )
+        if bad:
+            found[name] = bad
+    return found
+
+
+def test_the_runbook_rules_import_no_slack_database_model_or_scheduler() -> None:
+    forbidden = (
+        *("slack_bolt", "slack_sdk", "sqlalchemy", "sqlmodel", "apscheduler", "langchain"),
+        *("bot.slack", "bot.store", "bot.scheduling", "bot.usecases", "bot.drafting", "bot.runtime"),
+    )
+    assert _reaches("bot.runbook", forbidden) == {}
+
+
+def test_the_use_cases_know_no_slack() -> None:
+    assert _reaches("bot.usecases", ("slack_bolt", "slack_sdk", "bot.slack")) == {}
