@@ -8,7 +8,6 @@ duplicate ids) live in ``Runbook.problems`` so the loader can point at the exact
 from __future__ import annotations
 
 import difflib
-import keyword
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -16,9 +15,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationInfo,
@@ -28,9 +25,13 @@ from pydantic import (
 
 from bot.datafile import format_place
 from bot.runbook.expressions import Condition, ExpressionError, Reason, compile_condition, compile_reason
+from bot.runbook.questions import SCALE, SNAKE_CASE, Choice, Question, QuestionType, StrictModel
+
+_Model = StrictModel
 
 __all__ = [
     "DEFER_CHECKS",
+    "SCALE",
     "Choice",
     "CompiledRule",
     "CompiledRunbook",
@@ -52,15 +53,9 @@ __all__ = [
 # reported with its own line instead of the line of the whole runbook.
 DEFER_CHECKS = "defer_runbook_checks"
 
-SCALE = "scale"
-_SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+_SNAKE = SNAKE_CASE
 _KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DEPARTMENT = re.compile(r"^[a-z][a-z0-9_-]*$")
-# Words a question id cannot be: 'scale' is filled in by the engine, the rest mean something in a rule.
-RESERVED_NAMES = frozenset(
-    {SCALE, "true", "false", "none", *(word for word in keyword.kwlist if word.islower())}
-)
-
 Loc = tuple[str | int, ...]
 Problem = tuple[Loc, str]
 
@@ -73,10 +68,6 @@ def _yaml_bool_as_condition(value: Any) -> Any:
 
 
 ConditionText = Annotated[str, BeforeValidator(_yaml_bool_as_condition), Field(min_length=1)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 class Decision(StrEnum):
@@ -96,82 +87,6 @@ _DECISION_LABELS = {
     Decision.correct: "Correct it",
     Decision.make_it_big: "Make it big",
 }
-
-
-class QuestionType(StrEnum):
-    """How an answer is typed and checked (see bot.runbook.answers)."""
-
-    number = "number"  # a whole count, 0 or more
-    money = "money"  # an amount, 0 or more, 2 decimals
-    choice = "choice"  # one of the question's options
-    yes_no = "yes_no"
-    text = "text"
-
-
-class Choice(_Model):
-    """One option of a choice question: ``value`` is used in rules, ``label`` is shown in Slack."""
-
-    value: str = Field(min_length=1, max_length=40)
-    label: str = Field(min_length=1, max_length=75)  # Slack option text is at most 75 characters
-
-    @field_validator("value")
-    @classmethod
-    def _value_is_identifier(cls, value: str) -> str:
-        if not _SNAKE.match(value):
-            raise ValueError(f"option value {value!r} must be lower snake case, like wrong_list")
-        return value
-
-
-class Question(_Model):
-    """One thing to ask the person who reports the mistake; ``id`` is the name rules use."""
-
-    id: str
-    label: str = Field(min_length=1, max_length=150)
-    help: str | None = Field(default=None, min_length=1, max_length=150)
-    type: QuestionType
-    required: bool = True
-    options: list[Choice] = Field(default_factory=list, validate_default=True, max_length=100)
-    unit: str | None = Field(default=None, min_length=1, max_length=12)
-
-    @field_validator("id")
-    @classmethod
-    def _id_is_name(cls, value: str) -> str:
-        if not _SNAKE.match(value):
-            raise ValueError(f"question id {value!r} must be lower snake case, like people_affected")
-        if value in RESERVED_NAMES:
-            raise ValueError(f"question id {value!r} is a reserved word in rules; pick another name")
-        return value
-
-    @field_validator("options")
-    @classmethod
-    def _options_fit_type(cls, value: list[Choice], info: ValidationInfo) -> list[Choice]:
-        kind = info.data.get("type")
-        if kind is None:
-            return value
-        if kind != QuestionType.choice:
-            if value:
-                raise ValueError(f"only choice questions have options (this one is {kind.value})")
-            return value
-        if len(value) < 2:
-            raise ValueError("a choice question needs at least two options, each with a value and a label")
-        seen: set[str] = set()
-        for option in value:
-            if option.value in seen:
-                raise ValueError(f"option value {option.value!r} appears twice")
-            seen.add(option.value)
-        return value
-
-    @field_validator("unit")
-    @classmethod
-    def _unit_fits_type(cls, value: str | None, info: ValidationInfo) -> str | None:
-        kind = info.data.get("type")
-        if value is not None and kind is not None and kind not in (QuestionType.number, QuestionType.money):
-            raise ValueError(f"only number and money questions have a unit (this one is {kind.value})")
-        return value
-
-    def option(self, value: str) -> Choice | None:
-        """The option with this value, if any."""
-        return next((option for option in self.options if option.value == value), None)
 
 
 class ScaleRule(_Model):
