@@ -69,10 +69,6 @@ class Repo:
         )
         return list(self.session.exec(query))
 
-    def in_status(self, status: str) -> list[Incident]:
-        query = select(Incident).where(Incident.team_id == self.team, Incident.status == status)
-        return list(self.session.exec(query.order_by(col(Incident.id))))
-
     # decision log --------------------------------------------------------------------------------
     def log(self, incident_id: int, step: str, choice: str, actor: str, note: str = "") -> DecisionLog:
         row = DecisionLog(
