@@ -100,18 +100,22 @@ class Repo:
         )
         return self.session.exec(query).first()
 
-    def intend_post(self, incident_id: int, kind: str, channel: str) -> Post:
-        """Record that a post is about to be made, before making it (see usecases.thread)."""
-        row = self.post(incident_id, kind)
+    def intend_post(self, incident_id: int, kind: str, channel: str, *, known: Post | None = None) -> Post:
+        """Record that a post is about to be made, before making it (see usecases.thread).
+        ``known`` is the row when the caller has it, to save a query."""
+        row = known or self.post(incident_id, kind)
         if row is None:
             row = Post(team_id=self.team, incident_id=incident_id, kind=kind, channel=channel, ts=None)
             self.session.add(row)
         return row
 
-    def set_post(self, incident_id: int, kind: str, channel: str, ts: str) -> None:
-        row = self.intend_post(incident_id, kind, channel)
+    def set_post(
+        self, incident_id: int, kind: str, channel: str, ts: str, *, known: Post | None = None
+    ) -> Post:
+        row = self.intend_post(incident_id, kind, channel, known=known)
         row.channel, row.ts = channel, ts
         self.session.add(row)
+        return row
 
     def drop_post(self, incident_id: int, kind: str) -> None:
         row = self.post(incident_id, kind)

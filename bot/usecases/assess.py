@@ -122,9 +122,9 @@ def notify(env: Env, thread: Thread, wanted: list[tuple[str, str, str]]) -> None
             return
         outcomes = [(row, *_post_notice(env, thread, row, unknown)) for row, unknown in todo]
         with env.transaction() as repo:
+            rows = {n.department: n for n in repo.notices(thread.id)}
             for row, ref, error in outcomes:
-                saved = repo.notice(thread.id, row.department)
-                assert saved is not None
+                saved = rows[row.department]
                 saved.ts, saved.error = (ref.ts, None) if ref else (None, error)
                 repo.add_notice(saved)
                 note = row.reason if ref else f"not delivered to {row.channel}: {error}"

@@ -54,9 +54,7 @@ class Thread:
                 snap = self.load(repo)
                 fresh = {kind for kind in kinds if kind not in self.posts}
                 for kind in fresh:
-                    repo.intend_post(self.id, kind, snap.channel)
-                if fresh:
-                    self.posts = repo.posts(self.id)
+                    self.posts[kind] = repo.intend_post(self.id, kind, snap.channel, known=None)
             edits = [k for k in edit if k not in kinds and k in self.posts and self.posts[k].ts]
             made = self.draw([*edits, *kinds], fresh=fresh)
             if made:
@@ -141,9 +139,15 @@ class Thread:
 
     def record(self, repo: Repo, made: dict[str, PostRef]) -> None:
         for kind, ref in made.items():
-            repo.set_post(self.id, kind, ref.channel, ref.ts)
+            self.posts[kind] = repo.set_post(
+                self.id, kind, ref.channel, ref.ts, known=self._attached(repo, kind)
+            )
             if kind == HEADER:
                 incident = get(repo, self.id)
                 incident.header_ts, incident.channel = ref.ts, ref.channel
                 repo.touch(incident)
-        self.posts = repo.posts(self.id)
+
+    def _attached(self, repo: Repo, kind: str) -> Post | None:
+        """The row loaded earlier, brought into this transaction (no query), or None to look it up."""
+        row = self.posts.get(kind)
+        return repo.session.merge(row, load=False) if row is not None and row.id is not None else None
