@@ -3,6 +3,7 @@ process by the same waitress set-up, against the same emulator."""
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -36,11 +37,16 @@ class AckResult:
     name: str
     levels: dict[int, Level]
     requests: int
-    cpu_seconds: float
+    cpu_seconds: float  # the served process's
+    stand_in_cpu_seconds: float = 0.0  # this process's: the emulator and the load generator
 
     @property
     def cpu_per_ack(self) -> float:
         return self.cpu_seconds / self.requests
+
+    @property
+    def stand_in_cpu_per_ack(self) -> float:
+        return self.stand_in_cpu_seconds / self.requests
 
 
 def _burst(served: Served, emulator: BenchEmulator, n: int, concurrency: int) -> list[float]:
@@ -63,16 +69,22 @@ def measure_acks(
     apps: list[Served], emulator: BenchEmulator, levels: tuple[int, ...], per_level: int
 ) -> dict[str, AckResult]:
     """Each level runs on every app in turn (bare, then the bot), so drift on a shared machine hits
-    both alike. CPU is the served process's own, from its first measured request to its last modal."""
-    for served in apps:
-        _burst(served, emulator, WARM_UP, min(levels))
-    results = {s.name: AckResult(s.name, {}, 0, 0.0) for s in apps}
-    for concurrency in levels:
+    both alike. CPU is the served process's own, from its first measured request to its last modal.
+    The emulator answers views.open lean (see ``BenchEmulator``) for both apps alike."""
+    emulator.lean_views = True
+    try:
         for served in apps:
-            before = served.cpu()
-            latencies = _burst(served, emulator, per_level, concurrency)
-            result = results[served.name]
-            result.cpu_seconds += served.cpu() - before
-            result.requests += per_level
-            result.levels[concurrency] = Level(concurrency, latencies)
+            _burst(served, emulator, WARM_UP, min(levels))
+        results = {s.name: AckResult(s.name, {}, 0, 0.0) for s in apps}
+        for concurrency in levels:
+            for served in apps:
+                before, here = served.cpu(), time.process_time()
+                latencies = _burst(served, emulator, per_level, concurrency)
+                result = results[served.name]
+                result.cpu_seconds += served.cpu() - before
+                result.stand_in_cpu_seconds += time.process_time() - here
+                result.requests += per_level
+                result.levels[concurrency] = Level(concurrency, latencies)
+    finally:
+        emulator.lean_views = False
     return results

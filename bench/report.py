@@ -66,6 +66,15 @@ def _ack_rows(results: BenchResults) -> list[Row]:
     rows.append(
         Row(section, "CPU per /oops (ack + modal), server process", bot.cpu_per_ack, bare.cpu_per_ack, "ms")
     )
+    rows.append(
+        Row(
+            section,
+            "CPU per /oops of the stand-in (emulator + load generator)",
+            bot.stand_in_cpu_per_ack,
+            bare.stand_in_cpu_per_ack,
+            "ms",
+        )
+    )
     return rows
 
 
