@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bench.report import render, to_json
+from bench.report import render, to_json, to_markdown
 from bench.run import FULL, QUICK, run
 
 
@@ -23,6 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a fast smoke run at small sizes")
     parser.add_argument("--json", type=Path, help="also write every raw figure to this JSON file")
+    parser.add_argument("--markdown", type=Path, help="also write the table as Markdown (for the README)")
     args = parser.parse_args()
     # The in-process bot logs each request at INFO; the bench prints only its table.
     logging.basicConfig(level=logging.WARNING)
@@ -37,6 +38,8 @@ def main() -> None:
     console.print(f"[dim]bench took {time.monotonic() - started:.0f} s[/dim]")
     if args.json:
         args.json.write_text(to_json(results) + "\n")
+    if args.markdown:
+        args.markdown.write_text(to_markdown(results))
 
 
 if __name__ == "__main__":

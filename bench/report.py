@@ -156,7 +156,7 @@ def _memory_rows(results: BenchResults) -> list[Row]:
     section = f"Resident memory of oops serve (at each size: {each} resumed, {each} opened)"
     growth = m.by_size[big] - m.by_size[small]
     return [
-        Row(section, "idle (started, answered its first requests)", m.idle_mb, unit="MB"),
+        Row(section, "no history yet (after the ack bench and one incident)", m.idle_mb, unit="MB"),
         Row(section, f"with {_n(small)} closed incidents", m.by_size[small], unit="MB"),
         Row(section, f"with {_n(big)} closed incidents", m.by_size[big], unit="MB"),
         Row(
@@ -258,6 +258,28 @@ def render(results: BenchResults, console: Console) -> None:
         "(waitress, Bolt listeners, scheduler) when it runs beside the emulator. Latency and wall times "
         "depend on what else the machine runs: see the load above.[/dim]"
     )
+
+
+def to_markdown(results: BenchResults) -> str:
+    """The same table as Markdown, with its machine line, for the README."""
+    lines = [
+        f"Machine: {results.machine.line()}. Plan: {results.plan.name}.",
+        "",
+        "| measure | oops | floor | ratio | target | met? |",
+        "|---|--:|--:|--:|---|---|",
+    ]
+    section = None
+    for row in rows(results):
+        if row.section != section:
+            lines.append(f"| **{row.section}** | | | | | |")
+            section = row.section
+        ratio = row.ratio
+        verdict = "" if row.met is None else ("met" if row.met else "**not met**")
+        lines.append(
+            f"| {row.measure} | {_fmt(row.value, row.unit)} | {_fmt(row.floor, row.unit)} | "
+            f"{f'{ratio:.2f}×' if ratio is not None else ''} | {row.target} | {verdict} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def to_json(results: BenchResults) -> str:

@@ -39,9 +39,30 @@ class Plan:
     memory_touches: int
 
 
-# At 10 incidents one is the warm-up's, so 9 are resumed: hence 9 repetitions.
-FULL = Plan("full", 3, (1, 10, 50), 200, 3, 3, (10, 10_000), 9, (1_000, 10_000), 20)
-QUICK = Plan("quick", 1, (1, 10, 50), 50, 1, 1, (10, 1_000), 3, (100, 1_000), 3)
+FULL = Plan(
+    name="full",
+    startup_runs=3,
+    ack_levels=(1, 10, 50),
+    ack_per_level=200,
+    walks=3,
+    round_trip_samples=3,
+    history_sizes=(10, 10_000),
+    history_reps=9,  # at 10 incidents one is the warm-up's, so 9 are left to resume
+    memory_sizes=(1_000, 10_000),
+    memory_touches=20,
+)
+QUICK = Plan(
+    name="quick",
+    startup_runs=1,
+    ack_levels=(1, 10, 50),
+    ack_per_level=50,
+    walks=1,
+    round_trip_samples=1,
+    history_sizes=(10, 1_000),
+    history_reps=3,
+    memory_sizes=(100, 1_000),
+    memory_touches=3,
+)
 
 
 @dataclass

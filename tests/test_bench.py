@@ -15,13 +15,24 @@ import pytest
 from rich.console import Console
 from sqlalchemy import func, select
 
-from bench.report import render, rows
+from bench.report import render, rows, to_markdown
 from bench.run import BenchResults, Plan, run
 from bench.seed import seed_history
 from bot.store import make_engine, migrate
 from bot.store.tables import ChecklistItem, DecisionLog, Draft, Incident, Notice, Retrospective
 
-TINY = Plan("tiny", 1, (1, 2), 3, 1, 1, (2, 4), 1, (2, 4), 1)
+TINY = Plan(
+    name="tiny",
+    startup_runs=1,
+    ack_levels=(1, 2),
+    ack_per_level=3,
+    walks=1,
+    round_trip_samples=1,
+    history_sizes=(2, 4),
+    history_reps=1,
+    memory_sizes=(2, 4),
+    memory_touches=1,
+)
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +87,8 @@ def test_the_table_gives_every_target_a_verdict(results: BenchResults) -> None:
     for row in targets:
         line = next(line for line in text.splitlines() if row.measure in line)
         assert ("not met" if not row.met else "met") in line
+    markdown = to_markdown(results)
+    assert all(f"| {row.measure} |" in markdown for row in table)
 
 
 def test_seed_writes_a_closed_history_with_all_its_parts(database_url: str) -> None:
