@@ -11,6 +11,7 @@ Two ways to run the bot, each where it measures best:
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import socket
@@ -54,7 +55,7 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return float("nan")
-    rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 1))))
+    rank = max(1, min(len(ordered), math.ceil(q * len(ordered))))
     return ordered[rank - 1]
 
 
@@ -105,7 +106,7 @@ def _bot_threads() -> dict[int, float]:
             continue
         try:
             clocks[thread.ident] = time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
-        except (OSError, ProcessLookupError):  # the thread ended meanwhile
+        except OSError:  # the thread ended meanwhile
             continue
     return clocks
 
