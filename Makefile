@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check bot slack_emulator tests bench
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache oops.db oops.db-wal oops.db-shm
