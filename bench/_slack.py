@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from bot.emulator import Call, DriverResponse, SlackDriver, SlackEmulator, slack_signature
+from slack_emulator import Call, DriverResponse, SlackDriver, SlackEmulator, slack_signature
 
 __all__ = ["BenchEmulator", "Call", "DriverResponse", "SlackDriver", "SlackEmulator", "slack_signature"]
 
