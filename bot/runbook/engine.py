@@ -6,6 +6,7 @@ suggests can be reproduced in a test from the same answers.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -119,6 +120,12 @@ def _words(text: str) -> list[str]:
     return [_stem(word) for word in _WORD.findall(folded)]
 
 
+@functools.lru_cache(maxsize=256)
+def _phrases(keywords: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
+    """A runbook's keywords as folded word tuples, folded once rather than at every `/oops`."""
+    return frozenset(tuple(_words(keyword)) for keyword in keywords)
+
+
 def _contains(words: list[str], phrase: list[str]) -> bool:
     size = len(phrase)
     return size > 0 and any(words[i : i + size] == phrase for i in range(len(words) - size + 1))
@@ -134,7 +141,7 @@ def suggest_runbook(runbooks: Mapping[str, Runbook], summary: str, fallback: str
     words = _words(summary or "")
     best_id, best_score = fallback, 0
     for runbook_id, runbook in runbooks.items():
-        phrases = {tuple(_words(keyword)) for keyword in runbook.keywords}
+        phrases = _phrases(tuple(runbook.keywords))
         score = sum(len(phrase) for phrase in phrases if _contains(words, list(phrase)))
         if score > best_score:
             best_id, best_score = runbook_id, score
