@@ -9,6 +9,8 @@ The states a crash leaves are written into the database as the crash would leave
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import Engine, text
 
 import tests.slack_helpers as h
@@ -27,6 +29,15 @@ def _lose(engine: Engine, incident_id: int, kind: str) -> None:
         )
         if kind == "header":
             conn.execute(text("UPDATE incident SET header_ts = NULL WHERE id = :i"), {"i": incident_id})
+
+
+def _age(engine: Engine, incident_id: int) -> None:
+    """The bot was down a while: the incident was last touched an hour ago."""
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE incident SET updated_at = :t WHERE id = :i"),
+            {"t": datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1), "i": incident_id},
+        )
 
 
 def _top_level(emu: h.SlackEmulator) -> list[h.Message]:
@@ -80,6 +91,7 @@ def test_an_incident_left_drafting_without_a_draft_is_finished_when_the_bot_star
             with first.runtime.engine.begin() as conn:
                 conn.execute(text("DELETE FROM draft WHERE incident_id = :i"), {"i": incident_id})
             assert h.rows(first, Draft) == []
+            _age(first.runtime.engine, incident_id)
         with h.serve_bot(config, engine_url, emu) as second:
             second.runtime.wait_idle(timeout=30)  # recovery runs in the background at start
             [draft] = h.rows(second, Draft)
@@ -100,10 +112,26 @@ def test_a_report_saved_but_never_posted_is_posted_when_the_bot_starts(
             h.report(first)
             assert _top_level(emu) == [], "Slack refused the header"
             incident = h.only_incident(first)
-            assert incident.header_ts is None
+            assert incident.header_ts is None and incident.id is not None
+            _age(first.runtime.engine, incident.id)
         with h.serve_bot(config, database_url, emu) as second:
             second.runtime.wait_idle(timeout=30)
             [header] = _top_level(emu)
             assert h.only_incident(second).header_ts == header.ts
             assert h.shows(emu, ids.REASSESS)
             assert all(p.ts for p in h.rows(second, Post))
+
+
+def test_an_incident_changed_a_moment_ago_is_left_to_the_process_working_on_it(
+    config: AppConfig, database_url: str
+) -> None:
+    """Another process may be posting it right now: recovery at start must not post it a second time."""
+    with h.workspace_emulator(config) as emu:
+        emu.fail_next("chat.postMessage", status=200, error="channel_not_found")
+        with h.serve_bot(config, database_url, emu) as first:
+            h.report(first)
+            assert h.only_incident(first).header_ts is None
+        with h.serve_bot(config, database_url, emu) as second:
+            second.runtime.wait_idle(timeout=30)
+            assert _top_level(emu) == []
+            assert h.only_incident(second).header_ts is None

@@ -6,6 +6,8 @@ incident ids; the work itself is then done in that workspace's scope.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
@@ -38,18 +40,22 @@ class Fleet:
         with self._session() as session:
             return session.exec(select(Incident.team_id).where(Incident.id == incident_id)).first()
 
-    def unfinished(self) -> list[tuple[str, int]]:
+    def unfinished(self, quiet_since: datetime) -> list[tuple[str, int]]:
         """(workspace, incident) pairs that may need finishing: never shown, a post or notice whose
-        outcome is unknown, a draft the decision is waiting for."""
+        outcome is unknown, a draft the decision is waiting for. Only incidents untouched since
+        ``quiet_since``: one changed a moment ago may be in the hands of another process right now."""
+        quiet = col(Incident.updated_at) < quiet_since
         with self._session() as session:
             found: set[tuple[str, int]] = set()
             queries = (
-                select(Post.team_id, Post.incident_id).where(col(Post.ts).is_(None)),
-                select(Notice.team_id, Notice.incident_id).where(
-                    col(Notice.ts).is_(None), col(Notice.error).is_(None)
-                ),
-                select(Incident.team_id, Incident.id).where(Incident.status == DRAFTING),
-                select(Incident.team_id, Incident.id).where(col(Incident.header_ts).is_(None)),
+                select(Incident.team_id, Incident.id)
+                .join(Post, col(Post.incident_id) == col(Incident.id))
+                .where(col(Post.ts).is_(None), quiet),
+                select(Incident.team_id, Incident.id)
+                .join(Notice, col(Notice.incident_id) == col(Incident.id))
+                .where(col(Notice.ts).is_(None), col(Notice.error).is_(None), quiet),
+                select(Incident.team_id, Incident.id).where(Incident.status == DRAFTING, quiet),
+                select(Incident.team_id, Incident.id).where(col(Incident.header_ts).is_(None), quiet),
             )
             for query in queries:
                 found.update((team, int(incident)) for team, incident in session.exec(query))

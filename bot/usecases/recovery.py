@@ -9,6 +9,7 @@ found by their marker, not made twice.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot.runbook.incident import Status, Step
 from bot.snapshot import Snapshot
@@ -18,6 +19,8 @@ from bot.usecases.ports import DRAFT, REMINDER, RETRO, SUMMARY
 from bot.usecases.thread import Thread
 
 log = logging.getLogger(__name__)
+# An incident changed this recently may still be in another process's hands: it is left to that one.
+QUIET = timedelta(seconds=30)
 
 
 def resume(env: Env, incident_id: int, channel: str, user: str) -> Snapshot:
@@ -66,7 +69,7 @@ def finish(env: Env, incident_id: int) -> Snapshot:
 def recover(deps: Deps) -> int:
     """At start-up: finish every incident of every workspace that was left half-done. Returns how many
     were looked at; one that cannot be finished now is logged and left for `/oops resume`."""
-    pending = deps.fleet.unfinished()
+    pending = deps.fleet.unfinished(quiet_since=deps.clock() - QUIET)
     for team, incident_id in pending:
         try:
             finish(deps.env(team), incident_id)
