@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from bot.demo import DemoBot
 from bot.runbook.incident import Status
 from bot.slack import ids
@@ -88,3 +92,25 @@ def test_a_closed_incidents_messages_show_no_controls(sqlite_bot: DemoBot) -> No
         m.text: h.actions(m) for m in emu.thread(h.INCIDENT_CHANNEL, incident.header_ts or "") if h.actions(m)
     }
     assert with_controls == {}, with_controls
+
+
+def test_a_failure_of_ours_is_one_log_line_naming_the_incident_and_a_note_to_the_person(
+    sqlite_bot: DemoBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database loses a table under the bot: the click gets an apology, the log one line, no traceback."""
+    bot, emu = sqlite_bot, sqlite_bot.emulator
+    incident_id = h.walk_to_drafting(bot)
+    with bot.runtime.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE draft")
+    start = len(emu.ephemerals)
+    with caplog.at_level(logging.INFO):
+        answer = h.click(bot, ids.DRAFT_REGENERATE)
+        bot.settle()
+    assert answer.ok, "the click is acknowledged all the same"
+    told = h.ephemerals_since(emu, start, h.DECIDER)
+    assert told and "Something went wrong on my side" in told[-1], told
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(failures) == 1, [r.getMessage() for r in failures]
+    line = failures[0]
+    assert f"OOPS-{incident_id}" in line.getMessage() and "OperationalError" in line.getMessage()
+    assert not line.exc_info and "\n" not in line.getMessage(), "one line, no traceback"
