@@ -109,6 +109,12 @@ class Repo:
             self.session.add(row)
         return row
 
+    def add_intent(self, incident_id: int, kind: str, channel: str) -> Post:
+        """The intent of a post the caller knows was never recorded."""
+        row = Post(team_id=self.team, incident_id=incident_id, kind=kind, channel=channel, ts=None)
+        self.session.add(row)
+        return row
+
     def set_post(
         self, incident_id: int, kind: str, channel: str, ts: str, *, known: Post | None = None
     ) -> Post:

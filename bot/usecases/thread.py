@@ -54,7 +54,7 @@ class Thread:
                 snap = self.load(repo)
                 fresh = {kind for kind in kinds if kind not in self.posts}
                 for kind in fresh:
-                    self.posts[kind] = repo.intend_post(self.id, kind, snap.channel, known=None)
+                    self.posts[kind] = repo.add_intent(self.id, kind, snap.channel)
             edits = [k for k in edit if k not in kinds and k in self.posts and self.posts[k].ts]
             made = self.draw([*edits, *kinds], fresh=fresh)
             if made:
