@@ -112,7 +112,7 @@ def serve(
         if http:
             from bot.http import make_server
 
-            server = make_server(runtime.app, host=host, port=port)
+            server = make_server(runtime.app, secrets.signing_secret or "", host=host, port=port)
             console.print(f"oops is listening on http://{host}:{port}/slack/events")
             server.run()
         else:
