@@ -1,5 +1,8 @@
 """Callback and action ids: the contract between the Block Kit views and the listeners."""
 
+# The slash command: the app manifest declares it and the Bolt app listens for it.
+COMMAND = "/oops"
+
 REPORT_VIEW = "oops_report"
 REASSESS_VIEW = "oops_reassess"
 DECIDE_VIEW = "oops_decide"
