@@ -97,13 +97,13 @@ def _database_setting(path: Path | None) -> str:
 
 def _database(cfg: AppConfig, path: Path | None) -> DatabaseState:
     """Open the database read-only, or say in one line why not and exit 1."""
-    from rich.markup import escape
-
     from bot.dbcheck import DatabaseUnavailable, probe
 
     try:
         return probe(cfg.resolved_database_url(), _database_setting(path))
     except DatabaseUnavailable as exc:
+        from rich.markup import escape
+
         _console(stderr=True).print(f"[red]✗[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
@@ -124,7 +124,6 @@ def serve(
     from bot.runtime import Secrets
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    err = _console(stderr=True)
     cfg = _config(config)
     secrets = Secrets.from_env()
     missing = [
@@ -139,6 +138,7 @@ def serve(
         if not value
     ]
     if missing:
+        err = _console(stderr=True)
         err.print(f"Not set: {', '.join(missing)}.\n")
         err.print(NO_TOKENS.format(oops=_oops()), soft_wrap=True)
         raise typer.Exit(2)
@@ -147,23 +147,23 @@ def serve(
     runtime.start()
     # SIGTERM (systemd, docker, a load balancer's rollout) ends like Ctrl-C: finish the work in flight.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    console = _console()
+    # Plain print: these lines need no rich, and importing it would delay the first acknowledgement.
     try:
         if http:
             from bot.http import make_server
 
             server = make_server(runtime.app, secrets.signing_secret or "", host=host, port=port)
-            console.print(f"oops is listening on http://{host}:{port}/slack/events")
+            print(f"oops is listening on http://{host}:{port}/slack/events", flush=True)
             server.run()
         else:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            console.print("oops is connected to Slack in Socket Mode. Type /oops in a channel.")
+            print("oops is connected to Slack in Socket Mode. Type /oops in a channel.", flush=True)
             SocketModeHandler(runtime.app, secrets.app_token).start()
     except KeyboardInterrupt:
         pass
     finally:
-        console.print("oops is stopping: finishing the work in flight…")
+        print("oops is stopping: finishing the work in flight…", flush=True)
         runtime.stop()
 
 
@@ -177,16 +177,15 @@ def _build_runtime(cfg: AppConfig, secrets: Secrets, path: Path | None) -> Runti
     from bot.drafting import DrafterSetupError, PromptError
     from bot.runtime import build_runtime
 
-    err = _console(stderr=True)
     try:
         return build_runtime(cfg, secrets)
     except (DataFileError, PromptError, DrafterSetupError) as exc:
-        err.print(f"[red]Cannot start:[/red] {exc}")
+        _console(stderr=True).print(f"[red]Cannot start:[/red] {exc}")
     except (SQLAlchemyError, CommandError) as exc:
         # The database answered the read-only probe but failed while being prepared (migrations).
         reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
         url = safe_url(cfg.resolved_database_url())
-        err.print(
+        _console(stderr=True).print(
             f"✗ Cannot prepare the database at {url} ({reason[:200]}). Check {_database_setting(path)}.",
             highlight=False,
             markup=False,
