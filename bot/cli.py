@@ -1,33 +1,42 @@
-"""`oops`: run the bot, print its Slack manifest, check the team's files, or watch a demo incident."""
+"""`oops`: run the bot, print its Slack manifest, check the team's files, or watch a demo incident.
+
+Only typer is imported up front: each command imports what it needs when it runs, so `oops --help`
+and `oops manifest` answer at once instead of loading Bolt, SQLAlchemy and langchain first.
+"""
 
 from __future__ import annotations
 
-import json
-import logging
+import os
 import shutil
-import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import yaml
-from rich.console import Console
-from rich.table import Table
 
-from bot.config import AppConfig, load_config
-from bot.datafile import DataFileError
-from bot.manifest import build_manifest
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from bot.config import AppConfig
+    from bot.runtime import Runtime, Secrets
+    from bot.store.check import DatabaseState
 
 app = typer.Typer(
     help="oops: a Slack bot that walks your team through its own business mistakes.\n\n"
     "New here? Run `oops demo` to watch one incident from /oops to its retrospective, no Slack needed.",
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="rich",
+    # Plain help: typer's rich help imports rich.markdown and markdown-it, which alone take longer than
+    # the 0.4 s `oops --help` may take.
+    rich_markup_mode=None,
 )
-console = Console()
-err = Console(stderr=True)
+
+
+def command(fn: Callable[..., None]) -> Callable[..., None]:
+    """Register a command; `oops --help` shows its docstring's whole first line (click would cut it)."""
+    return app.command(short_help=(fn.__doc__ or "").strip().splitlines()[0])(fn)
+
 
 ConfigOption = Annotated[
     Path | None,
@@ -48,6 +57,13 @@ Meanwhile, [bold]make demo[/bold] (or [bold]{oops} demo[/bold]) runs a whole inc
 emulator: no account, no key."""
 
 
+def _console(stderr: bool = False) -> Console:
+    """rich's console, imported on first use (rich costs tens of milliseconds to import)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr)
+
+
 def _oops() -> str:
     """How to call this program from here: `oops` when it is on PATH, else the virtualenv's copy."""
     if shutil.which("oops"):
@@ -62,14 +78,37 @@ def _oops() -> str:
 
 
 def _config(path: Path | None) -> AppConfig:
+    from bot.config import load_config
+    from bot.datafile import DataFileError
+
     try:
         return load_config(path)
     except DataFileError as exc:
-        err.print(f"[red]Cannot use the configuration:[/red] {exc}")
+        _console(stderr=True).print(f"[red]Cannot use the configuration:[/red] {exc}")
         raise typer.Exit(1) from None
 
 
-@app.command()
+def _database_setting(path: Path | None) -> str:
+    """Where the database URL came from, for messages that say what to check."""
+    if os.environ.get("OOPS_DATABASE_URL"):
+        return "OOPS_DATABASE_URL (set in the environment)"
+    return f"database_url in {path or os.environ.get('OOPS_CONFIG') or 'app.yaml'}"
+
+
+def _database(cfg: AppConfig, path: Path | None) -> DatabaseState:
+    """Open the database read-only, or say in one line why not and exit 1."""
+    from bot.store.check import DatabaseUnavailable, probe
+
+    try:
+        return probe(cfg.resolved_database_url(), _database_setting(path))
+    except DatabaseUnavailable as exc:
+        from rich.markup import escape
+
+        _console(stderr=True).print(f"[red]✗[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+@command
 def serve(
     config: ConfigOption = None,
     http: Annotated[
@@ -79,8 +118,10 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on, with --http.")] = 3000,
 ) -> None:
     """Run the bot: Socket Mode by default (no public URL), or HTTP at /slack/events with --http."""
-    from bot.drafting import DrafterSetupError, PromptError
-    from bot.runtime import Secrets, build_runtime
+    import logging
+    import signal
+
+    from bot.runtime import Secrets
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cfg = _config(config)
@@ -97,37 +138,63 @@ def serve(
         if not value
     ]
     if missing:
+        err = _console(stderr=True)
         err.print(f"Not set: {', '.join(missing)}.\n")
         err.print(NO_TOKENS.format(oops=_oops()), soft_wrap=True)
         raise typer.Exit(2)
-    try:
-        runtime = build_runtime(cfg, secrets)
-    except (DataFileError, PromptError, DrafterSetupError) as exc:
-        err.print(f"[red]Cannot start:[/red] {exc}")
-        raise typer.Exit(1) from None
+    _database(cfg, config)
+    runtime = _build_runtime(cfg, secrets, config)
     runtime.start()
     # SIGTERM (systemd, docker, a load balancer's rollout) ends like Ctrl-C: finish the work in flight.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Plain print: these lines need no rich, and importing it would delay the first acknowledgement.
     try:
         if http:
             from bot.http import make_server
 
-            server = make_server(runtime.app, host=host, port=port)
-            console.print(f"oops is listening on http://{host}:{port}/slack/events")
+            server = make_server(runtime.app, secrets.signing_secret or "", host=host, port=port)
+            print(f"oops is listening on http://{host}:{port}/slack/events", flush=True)
             server.run()
         else:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            console.print("oops is connected to Slack in Socket Mode. Type /oops in a channel.")
+            print("oops is connected to Slack in Socket Mode. Type /oops in a channel.", flush=True)
             SocketModeHandler(runtime.app, secrets.app_token).start()
     except KeyboardInterrupt:
         pass
     finally:
-        console.print("oops is stopping: finishing the work in flight…")
+        print("oops is stopping: finishing the work in flight…", flush=True)
         runtime.stop()
 
 
-@app.command()
+def _build_runtime(cfg: AppConfig, secrets: Secrets, path: Path | None) -> Runtime:
+    """build_runtime, with what can go wrong at start said in one line."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.datafile import DataFileError
+    from bot.drafting import DrafterSetupError, PromptError
+    from bot.runtime import build_runtime
+    from bot.store.check import safe_url
+
+    try:
+        return build_runtime(cfg, secrets)
+    except (DataFileError, PromptError, DrafterSetupError) as exc:
+        _console(stderr=True).print(f"[red]Cannot start:[/red] {exc}")
+    except (SQLAlchemyError, CommandError) as exc:
+        # The database answered the read-only probe but failed while being prepared (migrations).
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+        url = safe_url(cfg.resolved_database_url())
+        _console(stderr=True).print(
+            f"✗ Cannot prepare the database at {url} ({reason[:200]}). Check {_database_setting(path)}.",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    raise typer.Exit(1)
+
+
+@command
 def manifest(
     http_url: Annotated[
         str | None,
@@ -137,19 +204,30 @@ def manifest(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of YAML.")] = False,
 ) -> None:
     """Print the Slack app manifest: paste it at api.slack.com/apps → Create New App → From a manifest."""
+    from bot.manifest import build_manifest
+
     data = build_manifest(name=name, http_url=http_url)
     if as_json:
+        import json
+
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
+        import yaml
+
         sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
-@app.command()
+@command
 def check(config: ConfigOption = None) -> None:
-    """Validate app.yaml, the runbooks and the prompts; say exactly where anything is wrong."""
+    """Validate app.yaml, the runbooks and the prompts, and try the database; say exactly what is wrong."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from bot.datafile import DataFileError
     from bot.drafting import DrafterSetupError, PromptError, build_drafter, load_prompts
     from bot.runtime import load_team_runbooks
 
+    console, err = _console(), _console(stderr=True)
     cfg = _config(config)
     try:
         runbooks = load_team_runbooks(cfg)
@@ -166,11 +244,16 @@ def check(config: ConfigOption = None) -> None:
     console.print(table)
     console.print(
         f"[green]✓[/green] app.yaml, {len(runbooks)} runbook(s) and the prompts are valid. "
-        f"Drafting with: {cfg.drafting.provider}. Database: {cfg.resolved_database_url().split('://')[0]}."
+        f"Drafting with: {cfg.drafting.provider}."
     )
+    state = _database(cfg, config)
+    if not state.known:
+        err.print(f"[red]✗[/red] Database: {escape(state.summary())}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(f"[green]✓[/green] Database: {escape(state.summary())}", highlight=False, soft_wrap=True)
 
 
-@app.command()
+@command
 def demo(
     config: ConfigOption = None,
     keep: Annotated[
@@ -181,7 +264,7 @@ def demo(
     from bot.demo import run_demo
 
     cfg = _config(config)
-    run_demo(cfg, console, keep=keep)
+    run_demo(cfg, _console(), keep=keep)
 
 
 def main() -> None:

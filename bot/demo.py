@@ -78,7 +78,7 @@ def demo_bot(config: AppConfig, database_url: str) -> Iterator[DemoBot]:
         )
         runtime = build_runtime(config.model_copy(update={"database_url": database_url}), secrets_)
         runtime.start()
-        server = BackgroundServer(runtime.app).start()
+        server = BackgroundServer(runtime.app, signing_secret).start()
         try:
             url = f"http://127.0.0.1:{server.port}{EVENTS_PATH}"
             yield DemoBot(runtime, emulator, SlackDriver(url, signing_secret, emulator))

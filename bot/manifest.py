@@ -1,10 +1,13 @@
-"""The Slack app manifest: everything Slack needs to create the app, in one paste."""
+"""The Slack app manifest: everything Slack needs to create the app, in one paste.
+
+Imports nothing heavier than the ids module: `oops manifest` and `oops --help` must start at once.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.slack.app import COMMAND
+from bot.slack.ids import COMMAND
 
 # Each Web API method the bot calls, and the bot scope it needs (None: no scope needed).
 # tests/test_manifest.py checks every method the full flow calls is listed here.

@@ -96,7 +96,7 @@ def serve_bot(
     server = None
     try:
         runtime.start()
-        server = BackgroundServer(runtime.app).start()
+        server = BackgroundServer(runtime.app, signing_secret).start()
         url = f"http://127.0.0.1:{server.port}{EVENTS_PATH}"
         yield DemoBot(runtime, emulator, SlackDriver(url, signing_secret, emulator))
     finally:

@@ -8,8 +8,10 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.slack import apology, assess, decide, report, retrospective
+from bot.slack.common import incident_of
 from bot.slack.ids import COMMAND
 from bot.usecases.context import Deps
 
@@ -31,7 +33,14 @@ def build_app(deps: Deps, client: WebClient, signing_secret: str, executor: Exec
 
     @app.error
     def _on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
-        log.error("a listener failed before answering: %s", type(error).__name__)
+        """One log line (Slack's error code, never its text, which holds the API URL), no traceback."""
+        code = error.response.get("error") if isinstance(error, SlackApiError) else None
+        log.error(
+            "a listener failed before answering, on OOPS-%s: %s%s",
+            incident_of(body or {}),
+            type(error).__name__,
+            f" ({code})" if code else "",
+        )
         log.debug("the failure in full", exc_info=error)
         return BoltResponse(status=500, body="")
 

@@ -2,6 +2,7 @@
 
 import re
 
+# The slash command: the app manifest declares it and the Bolt app listens for it.
 COMMAND = "/oops"
 
 REPORT_VIEW = "oops_report"
