@@ -12,16 +12,15 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from langchain_core.language_models import BaseChatModel
 from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.config import AppConfig
-from bot.drafting import build_drafter, load_prompts
+from bot.drafting import LazyDrafter, Prompts, load_prompts
 from bot.runbook.loader import load_runbooks
 from bot.runbook.model import Runbook
 from bot.scheduling import ApsRetroScheduler, LeaseKeeper, SchedulerLease, build_scheduler, jobs
@@ -32,8 +31,13 @@ from bot.store.fleet import Fleet
 from bot.store.tables import utcnow
 from bot.usecases import recovery, retrospective
 from bot.usecases.context import Deps, Env
+from bot.usecases.ports import Drafter
+
+if TYPE_CHECKING:  # langchain-core is imported only when a model is used (it is slow to import)
+    from langchain_core.language_models import BaseChatModel
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
+WARM_DRAFTER_AFTER = 1.0  # seconds
 log = logging.getLogger(__name__)
 
 
@@ -99,6 +103,20 @@ def load_team_runbooks(config: AppConfig) -> dict[str, Runbook]:
     return load_runbooks(config.runbooks_path, departments=set(config.departments))
 
 
+def make_drafter(config: AppConfig, prompts: Prompts, chat_model: BaseChatModel | None) -> Drafter:
+    """A model is set up now, so a bad provider or a missing key stops `oops serve` at once. The
+    template drafter is built at its first use (or at warm-up): langchain-core is slow to import."""
+
+    def build() -> Drafter:
+        from bot.drafting.drafter import build_drafter
+
+        return build_drafter(config.drafting, prompts, chat_model=chat_model)
+
+    if config.drafting.provider == "template" and chat_model is None:
+        return LazyDrafter(build)
+    return build()
+
+
 @dataclass
 class Runtime:
     config: AppConfig
@@ -140,6 +158,11 @@ class Runtime:
         """Start the scheduler. Every process writes reminder jobs to the shared job table; only the
         lease holder runs them, and when it stops or dies another process takes over within seconds."""
         jobs.set_handler("retro_reminder", self.remind)
+        if isinstance(self.deps.drafter, LazyDrafter):
+            # Built a moment after start, off the request path: ready before anyone decides.
+            warm = threading.Timer(WARM_DRAFTER_AFTER, self.deps.drafter.get)
+            warm.daemon = True
+            warm.start()
         self.keeper = LeaseKeeper(self.lease, self.scheduler, on_acquired=self._lead)
         self.keeper.start()
 
@@ -170,7 +193,7 @@ def build_runtime(
     clock: Callable[[], datetime] = utcnow,
 ) -> Runtime:
     runbooks = load_team_runbooks(config)
-    drafter = build_drafter(config.drafting, load_prompts(config.prompts_path), chat_model=chat_model)
+    drafter = make_drafter(config, load_prompts(config.prompts_path), chat_model)
     client = slack_client(secrets.bot_token, secrets.api_url)
     workspace = SingleWorkspace(client)
     engine, store = open_store(config, workspace.identify())

@@ -145,6 +145,15 @@ def test_a_migration_run_without_a_workspace_leaves_old_rows_for_the_bot_to_adop
     assert Fleet(engine).adopt("T0WHEY") == 0
 
 
+def test_head_is_alembics_newest_migration() -> None:
+    """Start-up skips alembic for a database at HEAD, so HEAD must be the newest migration."""
+    from alembic.script import ScriptDirectory
+
+    from bot.store.db import HEAD, MIGRATIONS
+
+    assert ScriptDirectory(str(MIGRATIONS)).get_current_head() == HEAD
+
+
 def test_migrate_twice_is_a_no_op(engine: Engine) -> None:
     migrate(engine)
     with engine.begin() as conn:

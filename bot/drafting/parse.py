@@ -7,8 +7,10 @@ provider, including small local models, can produce it, and a human can read a f
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from langchain_core.messages import BaseMessage
+if TYPE_CHECKING:  # langchain-core is imported only when a model is used (it is slow to import)
+    from langchain_core.messages import BaseMessage
 
 from bot.drafting.models import BODY_MAX, SUBJECT_MAX, Draft
 

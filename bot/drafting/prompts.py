@@ -11,14 +11,16 @@ import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from bot.drafting.models import Draft, DraftRequest, sample_request
 from bot.drafting.parse import DraftParseError, clip, parse_draft
+
+if TYPE_CHECKING:
+    from langchain_core.messages import BaseMessage
 
 SYSTEM_TEMPLATE = "apology.system.jinja2"
 USER_TEMPLATE = "apology.user.jinja2"
@@ -116,6 +118,8 @@ class Prompts:
 
     def messages(self, request: DraftRequest) -> list[BaseMessage]:
         """The chat model's input: house rules in the system message, the incident in the user message."""
+        from langchain_core.messages import HumanMessage, SystemMessage  # only when a model is used
+
         return [SystemMessage(_render(self.system, request)), HumanMessage(_render(self.user, request))]
 
     def template_draft(self, request: DraftRequest) -> Draft:

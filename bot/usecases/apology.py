@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.drafting import BODY_MAX, SUBJECT_MAX, DraftRequest
+from bot.drafting.models import BODY_MAX, SUBJECT_MAX, DraftRequest
 from bot.runbook.incident import Action, Status, Step
 from bot.runbook.model import Decision
 from bot.store.repo import Repo

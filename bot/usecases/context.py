@@ -13,16 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.runnables import Runnable
-
 from bot.config import AppConfig
-from bot.drafting import DraftRequest
 from bot.runbook.incident import Action, IncidentState, NotAllowed, Status, check, transition
 from bot.runbook.model import Decision, Runbook
 from bot.store.fleet import Fleet
 from bot.store.repo import Repo, Store
 from bot.store.tables import Incident, utcnow
-from bot.usecases.ports import Clock, Messenger, RetroScheduler, UserError, Workspaces
+from bot.usecases.ports import Clock, Drafter, Messenger, RetroScheduler, UserError, Workspaces
 
 BOT_ACTOR = "oops"
 
@@ -55,7 +52,7 @@ class Deps:
     runbooks: Mapping[str, Runbook]
     store: Store
     fleet: Fleet
-    drafter: Runnable[DraftRequest, Any]
+    drafter: Drafter
     scheduler: RetroScheduler
     workspaces: Workspaces
     clock: Clock = utcnow

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.drafting.models import Draft, DraftRequest
 from bot.snapshot import NoticeView, Snapshot
 
 Clock = Callable[[], datetime]
@@ -77,6 +78,12 @@ class Messenger(Protocol):
     def say(self, channel: str, text: str, thread_ts: str | None = None) -> None:
         """A plain message (a warning in the thread, a direct message to a person)."""
         ...
+
+
+class Drafter(Protocol):
+    """Writes the apology for a decision (a template, or a chat model with the template as fallback)."""
+
+    def invoke(self, request: DraftRequest) -> Draft: ...
 
 
 class RetroScheduler(Protocol):
