@@ -153,3 +153,17 @@ def test_the_runbook_rules_import_no_slack_database_model_or_scheduler() -> None
 
 def test_the_use_cases_know_no_slack() -> None:
     assert _reaches("bot.usecases", ("slack_bolt", "slack_sdk", "bot.slack")) == {}
+
+
+def test_the_bot_starts_without_importing_langchain_or_alembic() -> None:
+    """Each costs about a second or a fifth of one before the first acknowledgement: the template
+    drafter is built after start, and a database at the newest migration is not handed to alembic."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; import bot.runtime, bot.slack.app, bot.store.db; "
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules} & {'langchain_core', 'alembic'})))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.split() == [], loaded.stdout
