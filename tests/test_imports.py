@@ -163,6 +163,7 @@ def test_the_bot_starts_without_importing_langchain_or_alembic() -> None:
 
     probe = (
         "import sys; import bot.runtime, bot.slack.app, bot.store.db; "
+        f"from bot.drafting import load_prompts; load_prompts({str(BOT_DIR.parent / 'prompts')!r}); "
         "print(' '.join(sorted({m.split('.')[0] for m in sys.modules} & {'langchain_core', 'alembic'})))"
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

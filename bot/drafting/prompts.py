@@ -155,8 +155,8 @@ def load_prompts(prompts_dir: Path) -> Prompts:
     for decision in ("correct", "make_it_big"):
         for filled in (True, False):
             sample = sample_request(decision, filled=filled)
-            for message, template in zip(prompts.messages(sample), (system, user), strict=True):
-                if not message.text.strip():
+            for template in (system, user):  # rendered as the model's messages will be, without langchain
+                if not _render(template, sample).strip():
                     raise PromptError(f"{_display(template.filename or template.name)}: renders to nothing")
             for attempt in range(3):
                 prompts.template_draft(sample.model_copy(update={"attempt": attempt}))
