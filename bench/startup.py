@@ -30,7 +30,9 @@ class StartupResult:
 
     help: Timing = field(default_factory=Timing)
     python: Timing = field(default_factory=Timing)
+    # Restarts on an existing database (the usual start), and the very first start, which creates it.
     first_ack: dict[str, Timing] = field(default_factory=lambda: {"oops": Timing(), "bare": Timing()})
+    first_ack_new: dict[str, Timing] = field(default_factory=lambda: {"oops": Timing(), "bare": Timing()})
 
 
 def _children_cpu() -> float:
