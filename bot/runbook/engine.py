@@ -126,9 +126,9 @@ def _phrases(keywords: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
     return frozenset(tuple(_words(keyword)) for keyword in keywords)
 
 
-def _contains(words: list[str], phrase: list[str]) -> bool:
-    size = len(phrase)
-    return size > 0 and any(words[i : i + size] == phrase for i in range(len(words) - size + 1))
+def _grams(words: list[str], longest: int) -> set[tuple[str, ...]]:
+    """Every run of 1 to ``longest`` consecutive words: a phrase matches when it is one of them."""
+    return {tuple(words[i : i + n]) for n in range(1, longest + 1) for i in range(len(words) - n + 1)}
 
 
 def suggest_runbook(runbooks: Mapping[str, Runbook], summary: str, fallback: str = "general") -> str:
@@ -139,10 +139,12 @@ def suggest_runbook(runbooks: Mapping[str, Runbook], summary: str, fallback: str
     single words. Ties go to the runbook that comes first in ``runbooks``.
     """
     words = _words(summary or "")
+    per_runbook = [(key, _phrases(tuple(runbook.keywords))) for key, runbook in runbooks.items()]
+    longest = max((len(phrase) for _, phrases in per_runbook for phrase in phrases), default=0)
+    grams = _grams(words, longest)
     best_id, best_score = fallback, 0
-    for runbook_id, runbook in runbooks.items():
-        phrases = _phrases(tuple(runbook.keywords))
-        score = sum(len(phrase) for phrase in phrases if _contains(words, list(phrase)))
+    for runbook_id, phrases in per_runbook:
+        score = sum(len(phrase) for phrase in phrases if phrase and phrase in grams)
         if score > best_score:
             best_id, best_score = runbook_id, score
     return best_id
