@@ -165,12 +165,13 @@ class Runtime:
             warm.start()
         self.keeper = LeaseKeeper(self.lease, self.scheduler, on_acquired=self._lead)
         self.keeper.start()
+        # Every process finishes what a stopped one left half-done; a claim in the database makes
+        # sure each incident is finished by one of them.
+        self.executor.submit(recovery.recover, self.deps)
 
     def _lead(self) -> None:
-        """On taking the lease: re-arm every scheduled reminder, and finish (in the background) whatever
-        a stopped process left half-done."""
+        """On taking the lease: re-arm every scheduled reminder."""
         retrospective.rearm_all(self.deps)
-        self.executor.submit(recovery.recover, self.deps)
 
     def stop(self) -> None:
         if self.keeper is not None:

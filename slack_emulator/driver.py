@@ -306,7 +306,7 @@ class SlackSide(Generic[R]):
             raise LookupError(f"view {view_id} is {known}; a person can only act in an open modal")
         return self.emulator.view(view_id)
 
-    def _view_payload_view(self, view_id: str, values: Mapping[str, Any] | None) -> dict[str, Any]:
+    def submitted_view(self, view_id: str, values: Mapping[str, Any] | None) -> dict[str, Any]:
         view = self._open_view(view_id)
         remembered = self._view_state.get(view_id, {})
         given = dict(values or {})
@@ -335,7 +335,7 @@ class SlackSide(Generic[R]):
 
     def submit_view(self, view_id: str, values: Mapping[str, Any], *, user: str = "U0AILSA") -> R:
         """Press Submit on a modal with ``values`` keyed by input block_id (plain values, as typed/picked)."""
-        view = self._view_payload_view(view_id, values)
+        view = self.submitted_view(view_id, values)
         payload = {
             "type": "view_submission",
             "team": self._team(),
@@ -355,7 +355,7 @@ class SlackSide(Generic[R]):
 
     def close_view(self, view_id: str, *, user: str = "U0AILSA") -> R | None:
         """Press Cancel/X; Slack only tells the bot (view_closed) when notify_on_close is set."""
-        view = self._view_payload_view(view_id, None)
+        view = self.submitted_view(view_id, None)
         cleared = self.emulator.close_view(view_id, user)
         if not view.get("notify_on_close"):
             return None
@@ -409,7 +409,7 @@ class SlackSide(Generic[R]):
             "team": self._team(),
             "enterprise": None,
             "is_enterprise_install": False,
-            "view": self._view_payload_view(view_id, None),
+            "view": self.submitted_view(view_id, None),
             "actions": [action],
         }
         return self._deliver_interaction(payload, f"view action {block_id}")

@@ -135,3 +135,49 @@ def test_an_incident_changed_a_moment_ago_is_left_to_the_process_working_on_it(
             second.runtime.wait_idle(timeout=30)
             assert _top_level(emu) == []
             assert h.only_incident(second).header_ts is None
+
+
+def test_a_post_slack_may_have_made_is_not_made_again_when_slack_will_not_say(
+    config: AppConfig, database_url: str
+) -> None:
+    """A 500 after posting, then the look-up refused for a moment: the header is not posted blind.
+    The intent stays; resume looks again and finds the one header."""
+    with h.workspace_emulator(config) as emu, h.serve_bot(config, database_url, emu) as bot:
+        emu.fail_next("chat.postMessage", status=500, error="internal_error", after_effect=True)
+        emu.fail_next("conversations.history", status=503, error="service_unavailable", times=3)
+        h.report(bot)
+        assert len(_top_level(emu)) == 1
+        incident = h.only_incident(bot)
+        assert incident.header_ts is None, "nobody knows yet where the header went"
+        bot.driver.slash("/oops", f"resume OOPS-{incident.id}", user=h.REPORTER, channel=h.INCIDENT_CHANNEL)
+        bot.settle()
+        [header] = _top_level(emu)
+        assert h.only_incident(bot).header_ts == header.ts
+        assert h.shows(emu, ids.DECIDE_PREFIX + "correct")
+
+
+def test_an_answer_slack_says_may_have_posted_is_looked_for_before_resume_posts(
+    config: AppConfig, database_url: str
+) -> None:
+    """Slack's 200 'fatal_error' may come after the message was made: it is not taken as a refusal."""
+    with h.workspace_emulator(config) as emu, h.serve_bot(config, database_url, emu) as bot:
+        emu.fail_next("chat.postMessage", status=200, error="fatal_error", after_effect=True)
+        h.report(bot)
+        incident = h.only_incident(bot)
+        bot.driver.slash("/oops", f"resume OOPS-{incident.id}", user=h.REPORTER, channel=h.INCIDENT_CHANNEL)
+        bot.settle()
+        assert len(_top_level(emu)) == 1, "a second header"
+        assert h.only_incident(bot).header_ts == _top_level(emu)[0].ts
+
+
+def test_an_edit_slack_refuses_does_not_hold_back_the_reminder(config: AppConfig, sqlite_url: str) -> None:
+    """Someone deleted the header: its redraw fails, and the reminder is posted all the same, once."""
+    with h.workspace_emulator(config) as emu, h.serve_bot(config, sqlite_url, emu) as bot:
+        incident_id = h.walk_to_retro_scheduled(bot)
+        emu.fail_next("chat.update", status=200, error="message_not_found", times=50)
+        outcome = h.run_reminder_job(bot, incident_id)
+        bot.settle()
+        assert outcome.exception is None
+        assert h.shows(emu, ids.RETRO_START)
+        assert h.only_incident(bot).status == Status.RETRO_DUE
+        assert not [m for m in h.all_messages(emu) if "could not post" in (m.text or "")]

@@ -126,3 +126,35 @@ def test_hold_it_now_holds_the_retrospective_before_the_reminder_and_drops_the_j
     assert h.decision_steps(bot, "retro_remind") == []
     assert "reminder" not in {p.kind for p in h.rows(bot, Post)}
     assert not h.shows(emu, ids.RETRO_HOLD) and not h.shows(emu, ids.RETRO_START)
+
+
+def test_a_reminder_slack_keeps_refusing_stops_after_six_tries_and_says_how_to_go_on(
+    sqlite_bot: DemoBot,
+) -> None:
+    bot, emu = sqlite_bot, sqlite_bot.emulator
+    incident_id = h.walk_to_retro_scheduled(bot)
+    tries = 6
+    for attempt in range(tries):
+        # Each firing: the reminder is refused, then the warning goes to the thread.
+        emu.fail_next("chat.postMessage", status=200, error="not_in_channel", times=1)
+        assert bot.runtime.retro_scheduler.scheduled(incident_id) is not None, (
+            f"no job before try {attempt + 1}"
+        )
+        assert h.run_reminder_job(bot, incident_id).exception is None
+        bot.settle()
+    assert bot.runtime.retro_scheduler.scheduled(incident_id) is None, "it should stop re-arming"
+    incident = h.only_incident(bot)
+    warnings = [
+        m.text for m in emu.thread(h.INCIDENT_CHANNEL, incident.header_ts or "") if "could not post" in m.text
+    ]
+    assert len(warnings) == tries
+    assert "try again at" in warnings[0] and f"/oops resume OOPS-{incident_id}" in warnings[-1], warnings[-1]
+    failed = [r for r in h.decision_steps(bot, "retro_remind") if r.choice == "failed"]
+    assert len(failed) == tries and failed[-1].note == f"not_in_channel; stopped after {tries} tries"
+
+    # Fixed, and resumed: the reminder goes out at once.
+    bot.driver.slash("/oops", f"resume OOPS-{incident_id}", user=h.REPORTER, channel=h.INCIDENT_CHANNEL)
+    bot.settle()
+    assert bot.runtime.retro_scheduler.scheduled(incident_id) is not None, "resume re-arms the reminder"
+    h.fire_reminder(bot, incident_id)
+    assert h.shows(emu, ids.RETRO_START)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +37,8 @@ def test_reads_do_not_queue_behind_sqlites_write_lock_but_transactions_do(tmp_pa
     outcome: dict[str, Any] = {}
 
     def read() -> None:
-        started = time.monotonic()
         with store.read(TEAM) as repo:
             outcome["read"] = repo.incidents()
-        outcome["read_seconds"] = time.monotonic() - started
 
     def write() -> None:
         with store.transaction(TEAM) as repo:
@@ -53,7 +50,7 @@ def test_reads_do_not_queue_behind_sqlites_write_lock_but_transactions_do(tmp_pa
         reader.start()
         reader.join(timeout=2)
         assert not reader.is_alive(), "Store.read waited for the write lock"
-        assert outcome["read"] == [] and outcome["read_seconds"] < 1, outcome
+        assert outcome["read"] == [], outcome
 
         writer = threading.Thread(target=write, daemon=True)
         writer.start()

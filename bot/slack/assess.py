@@ -12,6 +12,7 @@ from bot.slack.common import (
     ack_errors,
     ack_only,
     env_of,
+    first_input,
     guarded,
     modal_incident,
     open_modal,
@@ -30,6 +31,7 @@ from bot.slack.payloads import (
 from bot.slack.views import modals
 from bot.usecases import assess, queries
 from bot.usecases.context import Deps, Env
+from bot.usecases.ports import UserError
 
 
 def register(app: App, deps: Deps) -> None:
@@ -46,8 +48,12 @@ def register(app: App, deps: Deps) -> None:
     def check_reassess(ack: Ack, body: Body, context: BoltContext, client: WebClient) -> None:
         env = env_of(deps, body, context, client)
         incident = modal_incident(body)
-        runbook, _ = queries.answers(env, incident)
-        errors = assess.check_answers(env, incident, answers_from(view_values(body["view"])))
+        try:
+            runbook, _ = queries.answers(env, incident)
+            errors = assess.check_answers(env, incident, answers_from(view_values(body["view"])))
+        except UserError as exc:  # no such incident here: say so in the modal, on its first input
+            ack_errors(ack, {first_input(body): str(exc)})
+            return
         ack_errors(ack, question_errors(errors, runbook.question_ids))
 
     def reassess(env: Env, body: Body) -> None:

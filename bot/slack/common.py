@@ -34,8 +34,12 @@ def team_of(body: Body, context: BoltContext | None = None) -> str:
 
 
 def env_of(deps: Deps, body: Body, context: BoltContext, client: WebClient) -> Env:
-    """The use cases' Env for this request: its workspace, and the client Bolt made for it."""
-    return Env(deps, team_of(body, context), SlackMessenger(client))
+    """The use cases' Env for this request: its workspace, and the client Bolt made for it. A request
+    that names no workspace gets nothing (rows from before workspaces were recorded have none)."""
+    team = team_of(body, context)
+    if not team:
+        raise UserError("This request names no Slack workspace, so I cannot act on it.")
+    return Env(deps, team, SlackMessenger(client))
 
 
 def incident_of(body: Body) -> int | None:
@@ -71,7 +75,11 @@ def guarded(deps: Deps, step: Step) -> Callable[..., None]:
     line with the incident id and a note to the person; never silence, never a traceback to Slack."""
 
     def run(body: Body, context: BoltContext, client: WebClient) -> None:
-        env = env_of(deps, body, context, client)
+        try:
+            env = env_of(deps, body, context, client)
+        except UserError:
+            log.warning("%s: the request names no workspace; ignored", step.__name__)
+            return
         try:
             step(env, body)
         except UserError as exc:
@@ -112,6 +120,12 @@ def ack_errors(ack: Ack, errors: dict[str, str]) -> None:
         ack(response_action="errors", errors=errors)
     else:
         ack()
+
+
+def first_input(body: Body) -> str:
+    """The block id of the submitted modal's first input: where a refusal of the whole modal shows."""
+    blocks = (body.get("view") or {}).get("blocks") or []
+    return next((b.get("block_id", "") for b in blocks if b.get("type") == "input"), "")
 
 
 def modal_incident(body: Body) -> int:

@@ -17,10 +17,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack.views import department_notice, render
 from bot.snapshot import NoticeView, Snapshot
-from bot.usecases.assess import NOTICE
-from bot.usecases.ports import HEADER, Marker, PostRef, Undelivered
+from bot.usecases.ports import HEADER, NOTICE, Marker, PostRef, Undelivered
 
 log = logging.getLogger(__name__)
+# Errors after which Slack says some part of the call may have happened (its docs, "Errors").
+MAYBE_DONE = frozenset({"fatal_error", "internal_error", "service_unavailable", "request_timeout"})
 EVENT_TYPE = "oops_post"  # Slack message metadata: which incident and part a message draws
 LOOK_BACK = 200  # messages read when looking for one whose outcome was lost
 T = TypeVar("T")
@@ -37,7 +38,9 @@ def _call(fn: Callable[[], T]) -> T:
     except SlackApiError as exc:
         status = getattr(exc.response, "status_code", 200) or 200
         code = str(exc.response.get("error") or f"http_{status}")
-        raise Undelivered(code, uncertain=status >= 500) from None
+        maybe_done = status >= 500 or code in MAYBE_DONE
+        later = status == 429 or code == "ratelimited"
+        raise Undelivered(code, uncertain=maybe_done, transient=later) from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         raise Undelivered("connection_error", uncertain=True) from exc
 

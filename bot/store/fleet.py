@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from bot.store.db import READ_ONLY
@@ -61,6 +61,22 @@ class Fleet:
                 found.update((team, int(incident)) for team, incident in session.exec(query))
             return sorted(found, key=lambda pair: pair[1])
 
+    def claim(self, team: str, incident_id: int, quiet_since: datetime, now: datetime) -> bool:
+        """Take an incident for recovery: True for the one process whose update finds it still quiet
+        (every process may recover at start; only one finishes each incident)."""
+        with Session(self.engine) as session:
+            result = session.exec(  # type: ignore[call-overload]
+                update(Incident)
+                .where(
+                    col(Incident.id) == incident_id,
+                    col(Incident.team_id) == team,
+                    col(Incident.updated_at) < quiet_since,
+                )
+                .values(updated_at=now)
+            )
+            session.commit()
+            return bool(result.rowcount)
+
     def scheduled(self) -> list[tuple[str, int]]:
         """(workspace, incident) pairs waiting for their retrospective reminder."""
         with self._session() as session:
@@ -77,7 +93,7 @@ class Fleet:
         with Session(self.engine) as session:
             for table in OWNED:
                 result = session.exec(  # type: ignore[call-overload]
-                    update(table).where(or_(col(table.team_id) == "")).values(team_id=team)
+                    update(table).where(col(table.team_id) == "").values(team_id=team)
                 )
                 count += result.rowcount or 0
             session.commit()

@@ -30,10 +30,10 @@ def check_edit(env: Env, incident_id: int, version: int | None, subject: str, bo
         errors["subject"] = f"Give the email a subject of 1 to {SUBJECT_MAX} characters."
     if not body or len(body) > BODY_MAX:
         errors["body"] = f"The message needs a body of 1 to {BODY_MAX:,} characters."
-    with env.read() as repo:
-        incident = get(repo, incident_id)
-        latest = repo.latest_draft(incident_id)
     try:
+        with env.read() as repo:
+            incident = get(repo, incident_id)
+            latest = repo.latest_draft(incident_id)
         allow(incident, Action.EDIT_DRAFT)
     except UserError as exc:
         errors["subject"] = str(exc)

@@ -15,14 +15,13 @@ from bot.usecases.ports import (
     DECISION,
     DEPARTMENTS,
     HEADER,
+    NOTICE,
     Marker,
     PostRef,
     Undelivered,
     UserError,
 )
 from bot.usecases.thread import Thread
-
-NOTICE = "notice:"  # + department: the Marker part of a department's notice
 
 
 def check_answers(env: Env, incident_id: int, raw_answers: Mapping[str, str | None]) -> dict[str, str]:
@@ -110,47 +109,67 @@ def notify(env: Env, thread: Thread, wanted: list[tuple[str, str, str]]) -> None
                 row = row or Notice(
                     team_id=env.team, incident_id=thread.id, department=department, channel=""
                 )
-                row.channel, row.reason, row.notified_by = (
-                    departments[department].channel,
-                    reason[:1000],
-                    actor,
-                )
-                row.error = None
+                row.channel, row.reason = departments[department].channel, reason[:1000]
+                row.notified_by, row.error = actor, None
                 repo.add_notice(row)
                 todo.append((row, unknown))
+            if todo and thread.incident is not None:  # recovery elsewhere leaves it alone meanwhile
+                repo.touch(thread.incident)
         if not todo:
             return
-        outcomes = [(row, *_post_notice(env, thread, row, unknown)) for row, unknown in todo]
+        outcomes = [(row, _post_notice(env, thread, row, unknown)) for row, unknown in todo]
         with env.transaction() as repo:
             rows = {n.department: n for n in repo.notices(thread.id)}
-            for row, ref, error in outcomes:
+            for row, (ref, error, maybe) in outcomes:
                 saved = rows[row.department]
-                saved.ts, saved.error = (ref.ts, None) if ref else (None, error)
+                # Refused: the error code; outcome unknown: nothing yet, so the next try looks first.
+                saved.ts, saved.error = (ref.ts if ref else None), (None if ref or maybe else error)
                 repo.add_notice(saved)
-                note = row.reason if ref else f"not delivered to {row.channel}: {error}"
+                if ref:
+                    note = row.reason
+                elif maybe:
+                    note = f"outcome unknown in {row.channel} ({error}): looked for before trying again"
+                else:
+                    note = f"not delivered to {row.channel}: {error}"
                 repo.log(thread.id, Step.NOTIFY, row.department, row.notified_by, note)
 
 
-def _post_notice(env: Env, thread: Thread, row: Notice, unknown: bool) -> tuple[PostRef | None, str | None]:
+def _post_notice(
+    env: Env, thread: Thread, row: Notice, unknown: bool
+) -> tuple[PostRef | None, str | None, bool]:
+    """(the notice, or None; Slack's error code; whether it may have been posted all the same)."""
     snap = thread.snap
     assert snap is not None
     label = env.config.departments[row.department].label
     view = NoticeView(row.department, label, row.channel, row.reason, row.notified_by, delivered=True)
     marker = Marker(thread.id, NOTICE + row.department)
-    found = _find(env, row.channel, marker) if unknown else None
-    if found is not None:
-        return found, None
+    if unknown:
+        try:
+            found = _find(env, row.channel, marker)
+        except Undelivered as exc:  # cannot look now: it stays pending, to be looked for later
+            return None, exc.code, True
+        if found is not None:
+            return found, None, False
     try:
-        return env.messenger.notify(row.channel, snap, view, thread.link()), None
+        return env.messenger.notify(row.channel, snap, view, thread.link()), None, False
     except Undelivered as exc:  # one channel refusing must not stop the other notices
-        found = _find(env, row.channel, marker) if exc.uncertain else None
-        return (found, None) if found is not None else (None, exc.code)
+        if exc.uncertain:
+            try:
+                found = _find(env, row.channel, marker)
+            except Undelivered:
+                found = None
+            if found is not None:
+                return found, None, False
+        return None, exc.code, exc.uncertain
 
 
 def _find(env: Env, channel: str, marker: Marker) -> PostRef | None:
     """A notice already posted, when the channel lets the bot read it (a public channel it posts to
-    without being a member does not: then the notice is posted again, the lesser harm)."""
+    without being a member does not: then the notice is posted again, the lesser harm). A look that
+    may work later raises, so the notice waits instead."""
     try:
         return env.messenger.find(channel, None, marker)
-    except Undelivered:
+    except Undelivered as exc:
+        if exc.transient:
+            raise
         return None

@@ -29,18 +29,23 @@ HEADER, ASSESSMENT, DEPARTMENTS, DECISION, DRAFT, RETRO, REMINDER, SUMMARY = (
 )
 
 
+NOTICE = "notice:"  # + department: the Marker part of a department's notice
+
+
 class UserError(Exception):
     """Something the person asked for that cannot happen; the message tells them why."""
 
 
 class Undelivered(Exception):
-    """The chat refused a post. ``code`` is its error code (never its raw text, which may hold URLs);
-    ``uncertain`` means the post may have been made anyway (a 5xx or a broken connection)."""
+    """The chat refused a call. ``code`` is its error code (never its raw text, which may hold URLs);
+    ``uncertain`` means it may have been done anyway (a 5xx, a broken connection); ``transient``
+    that it may work if tried later (those, and a rate limit)."""
 
-    def __init__(self, code: str, *, uncertain: bool = False) -> None:
+    def __init__(self, code: str, *, uncertain: bool = False, transient: bool = False) -> None:
         super().__init__(code)
         self.code = code
         self.uncertain = uncertain
+        self.transient = transient or uncertain
 
 
 @dataclass(frozen=True)

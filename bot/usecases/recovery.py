@@ -69,8 +69,11 @@ def finish(env: Env, incident_id: int) -> Snapshot:
 def recover(deps: Deps) -> int:
     """At start-up: finish every incident of every workspace that was left half-done. Returns how many
     were looked at; one that cannot be finished now is logged and left for `/oops resume`."""
-    pending = deps.fleet.unfinished(quiet_since=deps.clock() - QUIET)
+    now = deps.clock()
+    pending = deps.fleet.unfinished(quiet_since=now - QUIET)
     for team, incident_id in pending:
+        if not deps.fleet.claim(team, incident_id, now - QUIET, now):
+            continue  # another process took it, or someone is working on it right now
         try:
             finish(deps.env(team), incident_id)
         except Exception as exc:  # one workspace or channel failing must not stop the others

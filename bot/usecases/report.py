@@ -104,9 +104,10 @@ def open_incident(env: Env, report: Report, reporter: str, channel: str, key: st
         post_opening(env, thread)
     except Undelivered as exc:
         # The incident is saved; nothing typed is lost. Say how to pick it up again.
+        fix = "Wait a moment" if exc.transient else "Invite me there with `/invite @oops`"
         raise UserError(
             f"OOPS-{incident_id} is saved, but I could not post it in <#{channel}> ({exc.code}). "
-            f"Invite me there with `/invite @oops`, then type `/oops resume OOPS-{incident_id}`."
+            f"{fix}, then type `/oops resume OOPS-{incident_id}`."
         ) from exc
     assert thread.snap is not None
     return thread.snap

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.runbook.incident import Action, Status, Step
-from bot.store.tables import Incident, Retrospective
+from bot.store.tables import DecisionLog, Incident, Retrospective
 from bot.usecases.context import BOT_ACTOR, Deps, Env, advance, get
 from bot.usecases.ports import (
     ASSESSMENT,
@@ -25,6 +25,7 @@ from bot.usecases.thread import Thread
 
 log = logging.getLogger(__name__)
 REMINDER_RETRY = timedelta(minutes=5)
+REMINDER_TRIES = 6  # then a person is asked to fix what Slack refuses, and to resume
 CHECKLIST_ITEM_MAX = 300
 FIELDS = ("what_went_wrong", "root_cause", "what_we_change")
 
@@ -99,23 +100,41 @@ def remind(env: Env, incident_id: int) -> bool:
         try:
             Thread(env, incident_id).show(REMINDER, edit=(HEADER, RETRO))
         except Undelivered as exc:
-            retry = env.now() + REMINDER_RETRY
             with env.transaction() as repo:
                 incident = get(repo, incident_id, lock=True)
                 incident.status, incident.reminded_at = Status.RETRO_SCHEDULED, None
                 repo.touch(incident)
-                repo.log(incident_id, Step.RETRO_REMIND, "failed", BOT_ACTOR, f"{exc.code}; trying again")
-            env.deps.scheduler.schedule(incident_id, retry)
+                tries = _failed_tries(repo.decision_log(incident_id)) + 1
+                retry = env.now() + REMINDER_RETRY if tries < REMINDER_TRIES else None
+                then = "trying again" if retry else f"stopped after {tries} tries"
+                repo.log(incident_id, Step.RETRO_REMIND, "failed", BOT_ACTOR, f"{exc.code}; {then}")
+            if retry is not None:
+                env.deps.scheduler.schedule(incident_id, retry)
             _warn(env, incident, exc.code, retry)
             return False
     return True
 
 
-def _warn(env: Env, incident: Incident, code: str, retry: datetime) -> None:
-    """Say in the thread, else to the reporter, that the reminder did not go out and when it retries."""
-    at = retry.astimezone(env.config.team.tz).strftime("%H:%M")
+def _failed_tries(log_rows: list[DecisionLog]) -> int:
+    """Reminders that failed since the retrospective was last scheduled."""
+    tries = 0
+    for row in log_rows:
+        if row.step == Step.RETRO_SCHEDULE:
+            tries = 0
+        elif row.step == Step.RETRO_REMIND and row.choice == "failed":
+            tries += 1
+    return tries
+
+
+def _warn(env: Env, incident: Incident, code: str, retry: datetime | None) -> None:
+    """Say in the thread, else to the reporter, that the reminder did not go out and what happens next."""
     ref = incident.ref
-    text = f"⚠️ I could not post the retrospective reminder for {ref} ({code}). I will try again at {at}."
+    if retry is not None:
+        at = retry.astimezone(env.config.team.tz).strftime("%H:%M")
+        then = f"I will try again at {at}."
+    else:
+        then = f"I stopped trying: fix that (invite me, or fix the channel), then type `/oops resume {ref}`."
+    text = f"⚠️ I could not post the retrospective reminder for {ref} ({code}). {then}"
     for target, thread_ts in ((incident.channel, incident.header_ts), (incident.reporter, None)):
         try:
             env.messenger.say(target, text, thread_ts)
