@@ -150,3 +150,33 @@ def test_the_same_report_submission_twice_opens_one_incident(live_bot: DemoBot) 
     assert emu.ephemerals == [], [e.text for e in emu.ephemerals]
     dms = [c for c in emu.calls_to("chat.postMessage") if c.args.get("channel") == h.REPORTER]
     assert dms == [], [c.args.get("text") for c in dms]
+
+
+# ------------------------------------------------------------------- what the bot's Slack client retries
+
+
+def test_the_bot_retries_a_rate_limit_and_a_5xx_edit_but_never_a_5xx_post_blind(sqlite_bot: DemoBot) -> None:
+    """A 429 is retried (Slack did nothing); a 5xx edit is retried (repeating an edit is harmless); a 5xx
+    post is not retried as such: the bot looks for the message by its metadata first, then posts."""
+    bot, emu = sqlite_bot, sqlite_bot.emulator
+    emu.fail_next("chat.postMessage", status=429, retry_after=1)
+    h.report(bot)
+    header_posts = [c for c in emu.calls_to("chat.postMessage") if not c.args.get("thread_ts")]
+    assert [c.status for c in header_posts[:2]] == [429, 200], "a rate limit is retried"
+
+    start = len(emu.calls)
+    emu.fail_next("chat.update", status=500, error="internal_error")
+    emu.fail_next("chat.postMessage", status=500, error="internal_error")  # the decision's new post
+    h.decide(bot, "no_action", h.DECIDER, note="Nobody noticed.")
+    calls = [(c.method, c.status) for c in emu.calls[start:]]
+    assert ("chat.update", 500) in calls
+    failed_edit = calls.index(("chat.update", 500))
+    assert calls[failed_edit + 1] == ("chat.update", 200), f"the edit is retried at once: {calls}"
+    failed_post = calls.index(("chat.postMessage", 500))
+    assert calls[failed_post + 1] == ("conversations.replies", 200), f"the post is looked for first: {calls}"
+    assert calls[failed_post + 2] == ("chat.postMessage", 200), calls
+    incident = h.only_incident(bot)
+    assert incident.status == Status.SCHEDULING and h.shows(emu, ids.RETRO_SCHEDULE)
+    thread = emu.thread(h.INCIDENT_CHANNEL, incident.header_ts or "")
+    parts = [m.metadata["event_payload"]["part"] for m in thread if m.metadata]
+    assert sorted(parts) == sorted(set(parts)), f"a part was posted twice: {parts}"
