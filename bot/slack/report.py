@@ -13,7 +13,6 @@ from bot.slack.payloads import answers_from, metadata, question_errors, user_id,
 from bot.slack.views import modals
 from bot.usecases import recovery, report
 from bot.usecases.context import Deps, Env
-from bot.usecases.report import DETAILS_MAX, SUMMARY_MAX
 
 HELP = (
     "*/oops* `what happened, in one line` opens a report: scale, who to tell, decision, apology, retro.\n"
@@ -58,9 +57,9 @@ def register(app: App, deps: Deps) -> None:
             ack(text=f"Picking OOPS-{resume_match.group(1)} up where it stopped…")
             run_resume(body, context, client)
             return
-        summary, details = (text, "") if len(text) <= SUMMARY_MAX else ("", text)
-        if len(details) > DETAILS_MAX:
-            ack(text=f"That was long: the first {DETAILS_MAX:,} characters are in the details; add the rest.")
+        summary, details, note = report.prefill(text)
+        if note:
+            ack(text=note)
         else:
             ack()
         runbook_id = report.guess_runbook(deps.runbooks, text)

@@ -12,6 +12,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
@@ -27,7 +28,9 @@ def _repeatable(request: HttpRequest) -> bool:
     return not request.url.rstrip("/").endswith(NOT_SAFE_TO_REPEAT)
 
 
-class SafeServerErrorRetry(ServerErrorRetryHandler):
+class _OnlyRepeatable(RetryHandler):
+    """A retry handler that leaves alone the calls that create something (see NOT_SAFE_TO_REPEAT)."""
+
     def _can_retry(
         self,
         *,
@@ -41,18 +44,12 @@ class SafeServerErrorRetry(ServerErrorRetryHandler):
         )
 
 
-class SafeConnectionErrorRetry(ConnectionErrorRetryHandler):
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return _repeatable(request) and super()._can_retry(
-            state=state, request=request, response=response, error=error
-        )
+class SafeServerErrorRetry(_OnlyRepeatable, ServerErrorRetryHandler):
+    """500 and 503, retried for calls that create nothing."""
+
+
+class SafeConnectionErrorRetry(_OnlyRepeatable, ConnectionErrorRetryHandler):
+    """A broken connection, retried for calls that create nothing."""
 
 
 def slack_client(token: str | None, api_url: str) -> WebClient:

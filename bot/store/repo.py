@@ -103,11 +103,7 @@ class Repo:
     def intend_post(self, incident_id: int, kind: str, channel: str, *, known: Post | None = None) -> Post:
         """Record that a post is about to be made, before making it (see usecases.thread).
         ``known`` is the row when the caller has it, to save a query."""
-        row = known or self.post(incident_id, kind)
-        if row is None:
-            row = Post(team_id=self.team, incident_id=incident_id, kind=kind, channel=channel, ts=None)
-            self.session.add(row)
-        return row
+        return known or self.post(incident_id, kind) or self.add_intent(incident_id, kind, channel)
 
     def add_intent(self, incident_id: int, kind: str, channel: str) -> Post:
         """The intent of a post the caller knows was never recorded."""

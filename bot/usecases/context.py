@@ -9,8 +9,9 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.config import AppConfig
@@ -69,13 +70,13 @@ class Env:
     team: str
     messenger: Messenger
 
-    def read(self) -> Any:
+    def read(self) -> AbstractContextManager[Repo]:
         return self.deps.store.read(self.team)
 
-    def transaction(self) -> Any:
+    def transaction(self) -> AbstractContextManager[Repo]:
         return self.deps.store.transaction(self.team)
 
-    def lock(self, incident_id: int) -> Any:
+    def lock(self, incident_id: int) -> AbstractContextManager[None]:
         return self.deps.locks.hold(self.team, incident_id)
 
     @property
@@ -86,7 +87,7 @@ class Env:
     def runbooks(self) -> Mapping[str, Runbook]:
         return self.deps.runbooks
 
-    def now(self) -> Any:
+    def now(self) -> datetime:
         return self.deps.clock()
 
 

@@ -29,6 +29,16 @@ class Report:
     answers: dict[str, Any]
 
 
+def prefill(text: str) -> tuple[str, str, str | None]:
+    """What `/oops <text>` puts in the form: a line that fits is the summary, a longer text the details;
+    and a note for the person when even the details cannot hold all of it."""
+    summary, details = (text, "") if len(text) <= SUMMARY_MAX else ("", text)
+    note = None
+    if len(details) > DETAILS_MAX:
+        note = f"That was long: the first {DETAILS_MAX:,} characters are in the details; add the rest."
+    return summary, details, note
+
+
 def guess_runbook(runbooks: Mapping[str, Runbook], summary: str) -> str:
     fallback = "general" if "general" in runbooks else next(iter(runbooks))
     return suggest_runbook(runbooks, summary, fallback=fallback)
