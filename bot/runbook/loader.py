@@ -41,7 +41,7 @@ def load_runbook(path: Path | str, *, departments: Collection[str] | None = None
     """Read, validate and compile one runbook; ``departments`` are the ids in app.yaml, when known."""
     path = Path(path)
     data_file = DataFile.read(path)
-    duplicate = _duplicate_key(yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader))
+    duplicate = _duplicate_key(data_file.node)
     if duplicate:
         loc, name, line = duplicate
         raise DataFileError(
