@@ -31,6 +31,7 @@ from bot.runbook import (
     load_runbook,
     load_runbooks,
 )
+from bot.runbook.expressions import ALLOWED_FILTERS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPARTMENTS = {"finance", "support", "communications", "leadership", "marketing"}
@@ -537,6 +538,34 @@ def test_reason_checks_literals_too(tmp_path: Path) -> None:
     text = SAMPLE.replace("why: fix it", "why: \"{% if scale >= 'hug' %}now{% endif %}\"")
     error = load_error(tmp_path, text)
     assert "recommendation.default.why" in str(error) and "'hug'" in str(error)
+
+
+def test_each_text_is_read_once_and_shared_across_runbooks() -> None:
+    """Two runbooks with the same rule share one compiled condition; each still checks its own names."""
+    first = compile_condition("people_affected >= 250", NAMES)
+    assert compile_condition(" people_affected >= 250 ", {"people_affected"}) is first
+    assert first({"people_affected": 250}) and not first({"people_affected": 249})
+    with pytest.raises(ExpressionError, match="unknown name 'people_affected'"):
+        compile_condition("people_affected >= 250", {"audience"})
+    with pytest.raises(ExpressionError, match="not one of its values"):
+        compile_condition("audience == 'staff'", NAMES, values={"audience": ("customers",)})
+    assert compile_condition("audience == 'staff'", NAMES)({"audience": "staff"})
+    reason = compile_reason("{{ people_affected | count }} people", NAMES)
+    assert compile_reason("{{ people_affected | count }} people", {"people_affected"}) is reason
+
+
+@pytest.mark.parametrize("name", sorted(ALLOWED_FILTERS))
+def test_every_allowed_filter_runs(name: str) -> None:
+    """Code is generated on a rule's first use: whatever the load-time check lets through must run."""
+    answer = "people_affected" if name in ("abs", "round") else "audience"
+    context = {"people_affected": 3, "audience": "customers"}
+    assert compile_condition(f"({answer} | {name}) is defined", NAMES)(context) is True
+    assert compile_reason(f"{{{{ {answer} | {name} }}}}", NAMES)(context)
+
+
+def test_every_test_runs() -> None:
+    for name in ("defined", "none", "number", "string", "odd", "even", "divisibleby(3)", "in(['x'])"):
+        assert compile_condition(f"(people_affected is {name}) or true", NAMES)({"people_affected": 3})
 
 
 def test_reason_with_unknown_name() -> None:
