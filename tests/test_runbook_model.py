@@ -508,6 +508,12 @@ def test_condition_errors_are_readable(source: str, fragment: str) -> None:
         compile_condition(source, NAMES)
 
 
+def test_a_condition_that_is_only_a_name_is_checked_too() -> None:
+    with pytest.raises(ExpressionError, match=r"unknown name 'still_hapening'.*mean 'still_happening'"):
+        compile_condition("still_hapening", NAMES)
+    assert compile_condition("still_happening", NAMES).names == {"still_happening"}
+
+
 def test_literal_checks_for_scale_and_choices() -> None:
     values = {"scale": LEVELS, "audience": ("customers", "internal")}
     compile_condition("scale >= 'big' and audience in ['customers']", NAMES, values=values)

@@ -271,7 +271,7 @@ def _read_tree(root: nodes.Node, allowed: tuple[type[nodes.Node], ...]) -> tuple
     """Check the syntax, then the names the text reads (it has no way to assign one) and its comparisons."""
     every = [root, *root.find_all(nodes.Node)]  # one walk of the tree, in reading order
     _check_syntax(every, allowed)
-    names = frozenset(node.name for node in every[1:] if isinstance(node, nodes.Name))
+    names = frozenset(node.name for node in every if isinstance(node, nodes.Name))
     return names, _compared_literals(every)
 
 
