@@ -283,6 +283,12 @@ def test_duplicate_key_is_an_error(tmp_path: Path) -> None:
     )
 
 
+def test_an_alias_that_contains_itself_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    text = SAMPLE.replace("keywords: [sample]", "keywords: &k [sample, *k]")
+    error = load_error(tmp_path, text)
+    assert_points_at(error, tmp_path / "sample.yaml", 4, "keywords[1]", "valid string")
+
+
 def test_bad_condition_syntax_gives_a_hint(tmp_path: Path) -> None:
     text = SAMPLE.replace("when: audience == 'customers'", "when: audience = 'customers'")
     error = load_error(tmp_path, text)
