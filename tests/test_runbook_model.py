@@ -283,6 +283,21 @@ def test_duplicate_key_is_an_error(tmp_path: Path) -> None:
     )
 
 
+def test_merge_keys_load_and_errors_point_at_the_file_as_written(tmp_path: Path) -> None:
+    """Building the data expands ``<<`` in place; the duplicate check and the lines must not see that."""
+    merged = SAMPLE.replace(
+        "  - department: leadership\n    when: scale >= 'big'\n",
+        "  - &lead\n    department: leadership\n    when: scale >= 'big'\n",
+    ).replace("recommendation:", "  - <<: *lead\n    department: finance\n    why: money\nrecommendation:", 1)
+    runbook = load_runbook(write(tmp_path, merged), departments=DEPARTMENTS)
+    assert [rule.department for rule in runbook.departments] == ["support", "leadership", "finance"]
+    assert runbook.departments[2].when == "scale >= 'big'" and runbook.departments[2].why == "money"
+    error = load_error(
+        tmp_path, merged.replace("department: finance", "department: financ"), departments=DEPARTMENTS
+    )
+    assert_points_at(error, tmp_path / "sample.yaml", line_of(merged, "finance"), "departments[2].department")
+
+
 def test_an_alias_that_contains_itself_is_an_error_not_a_crash(tmp_path: Path) -> None:
     text = SAMPLE.replace("keywords: [sample]", "keywords: &k [sample, *k]")
     error = load_error(tmp_path, text)
