@@ -279,9 +279,8 @@ class Condition:
     """A compiled rule condition: call it with the answers and get True or False.
 
     An optional answer left empty is None; a comparison that cannot be made with it (``None > 0``)
-    means the rule does not match, rather than the incident failing. The text is checked when the
-    runbook is loaded; jinja2 turns it into code on the first call (most rules of most runbooks
-    never run in a given process, and that code generation was most of the loading time).
+    means the rule does not match, rather than the incident failing. Checked at load, it becomes code
+    on its first call: most rules never run in a given process, and jinja2's code generation is slow.
     """
 
     __slots__ = ("_expression", "names", "source")
@@ -314,10 +313,7 @@ class Condition:
 
 
 class Reason:
-    """A compiled ``why`` template: call it with the answers to get the sentence a person reads.
-
-    Like a condition, it is checked at load and turned into code on its first call.
-    """
+    """A ``why`` template, checked at load: call it with the answers to get the sentence a person reads."""
 
     __slots__ = ("_template", "names", "source")
 
@@ -351,10 +347,7 @@ class Reason:
 
 # Parsing and checking a text does not depend on the runbook it is in (only its names and values do),
 # and the same condition or reason often appears in several runbooks: each text is read once a process.
-_CACHE_SIZE = 2048
-
-
-@lru_cache(maxsize=_CACHE_SIZE)
+@lru_cache(maxsize=2048)
 def _read_condition(source: str) -> tuple[Condition, Compared]:
     try:
         parser = Parser(_ENV, source, state="variable")
@@ -367,16 +360,15 @@ def _read_condition(source: str) -> tuple[Condition, Compared]:
     return Condition(source, names), compared
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+@lru_cache(maxsize=2048)
 def _read_reason(source: str) -> tuple[Reason, Compared]:
     try:
         root = _ENV.parse(source)
     except TemplateSyntaxError as exc:
         raise ExpressionError(_syntax_message(exc, source, "reason")) from None
     names, compared = _read_tree(root, _TEMPLATE_NODES)
-    # The names read from the answers: all but jinja2's globals (range, lipsum, ...), as
-    # meta.find_undeclared_variables says at the cost of a code generation. 'self' counts, so a stray
-    # {{ self }} is an unknown name instead of printing '<TemplateReference None>'.
+    # Names read from the answers: all but jinja2's globals (range, ...), as meta.find_undeclared_variables
+    # says at the cost of a code generation; 'self' counts, so {{ self }} is an unknown name.
     return Reason(source, frozenset(name for name in names if name not in _ENV.globals)), compared
 
 
