@@ -31,6 +31,7 @@ from bot.runbook import (
     load_runbook,
     load_runbooks,
 )
+from bot.runbook.expressions import ALLOWED_FILTERS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPARTMENTS = {"finance", "support", "communications", "leadership", "marketing"}
@@ -282,6 +283,27 @@ def test_duplicate_key_is_an_error(tmp_path: Path) -> None:
     )
 
 
+def test_merge_keys_load_and_errors_point_at_the_file_as_written(tmp_path: Path) -> None:
+    """Building the data expands ``<<`` in place; the duplicate check and the lines must not see that."""
+    merged = SAMPLE.replace(
+        "  - department: leadership\n    when: scale >= 'big'\n",
+        "  - &lead\n    department: leadership\n    when: scale >= 'big'\n",
+    ).replace("recommendation:", "  - <<: *lead\n    department: finance\n    why: money\nrecommendation:", 1)
+    runbook = load_runbook(write(tmp_path, merged), departments=DEPARTMENTS)
+    assert [rule.department for rule in runbook.departments] == ["support", "leadership", "finance"]
+    assert runbook.departments[2].when == "scale >= 'big'" and runbook.departments[2].why == "money"
+    error = load_error(
+        tmp_path, merged.replace("department: finance", "department: financ"), departments=DEPARTMENTS
+    )
+    assert_points_at(error, tmp_path / "sample.yaml", line_of(merged, "finance"), "departments[2].department")
+
+
+def test_an_alias_that_contains_itself_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    text = SAMPLE.replace("keywords: [sample]", "keywords: &k [sample, *k]")
+    error = load_error(tmp_path, text)
+    assert_points_at(error, tmp_path / "sample.yaml", 4, "keywords[1]", "valid string")
+
+
 def test_bad_condition_syntax_gives_a_hint(tmp_path: Path) -> None:
     text = SAMPLE.replace("when: audience == 'customers'", "when: audience = 'customers'")
     error = load_error(tmp_path, text)
@@ -507,6 +529,12 @@ def test_condition_errors_are_readable(source: str, fragment: str) -> None:
         compile_condition(source, NAMES)
 
 
+def test_a_condition_that_is_only_a_name_is_checked_too() -> None:
+    with pytest.raises(ExpressionError, match=r"unknown name 'still_hapening'.*mean 'still_happening'"):
+        compile_condition("still_hapening", NAMES)
+    assert compile_condition("still_happening", NAMES).names == {"still_happening"}
+
+
 def test_literal_checks_for_scale_and_choices() -> None:
     values = {"scale": LEVELS, "audience": ("customers", "internal")}
     compile_condition("scale >= 'big' and audience in ['customers']", NAMES, values=values)
@@ -537,6 +565,34 @@ def test_reason_checks_literals_too(tmp_path: Path) -> None:
     text = SAMPLE.replace("why: fix it", "why: \"{% if scale >= 'hug' %}now{% endif %}\"")
     error = load_error(tmp_path, text)
     assert "recommendation.default.why" in str(error) and "'hug'" in str(error)
+
+
+def test_each_text_is_read_once_and_shared_across_runbooks() -> None:
+    """Two runbooks with the same rule share one compiled condition; each still checks its own names."""
+    first = compile_condition("people_affected >= 250", NAMES)
+    assert compile_condition(" people_affected >= 250 ", {"people_affected"}) is first
+    assert first({"people_affected": 250}) and not first({"people_affected": 249})
+    with pytest.raises(ExpressionError, match="unknown name 'people_affected'"):
+        compile_condition("people_affected >= 250", {"audience"})
+    with pytest.raises(ExpressionError, match="not one of its values"):
+        compile_condition("audience == 'staff'", NAMES, values={"audience": ("customers",)})
+    assert compile_condition("audience == 'staff'", NAMES)({"audience": "staff"})
+    reason = compile_reason("{{ people_affected | count }} people", NAMES)
+    assert compile_reason("{{ people_affected | count }} people", {"people_affected"}) is reason
+
+
+@pytest.mark.parametrize("name", sorted(ALLOWED_FILTERS))
+def test_every_allowed_filter_runs(name: str) -> None:
+    """Code is generated on a rule's first use: whatever the load-time check lets through must run."""
+    answer = "people_affected" if name in ("abs", "round") else "audience"
+    context = {"people_affected": 3, "audience": "customers"}
+    assert compile_condition(f"({answer} | {name}) is defined", NAMES)(context) is True
+    assert compile_reason(f"{{{{ {answer} | {name} }}}}", NAMES)(context)
+
+
+def test_every_test_runs() -> None:
+    for name in ("defined", "none", "number", "string", "odd", "even", "divisibleby(3)", "in(['x'])"):
+        assert compile_condition(f"(people_affected is {name}) or true", NAMES)({"people_affected": 3})
 
 
 def test_reason_with_unknown_name() -> None:

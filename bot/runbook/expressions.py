@@ -14,9 +14,10 @@ import difflib
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import meta, nodes
+from jinja2 import nodes
 from jinja2.exceptions import TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.parser import Parser
 from jinja2.sandbox import SandboxedEnvironment
@@ -151,29 +152,10 @@ ALLOWED_FILTERS = frozenset(
 )  # fmt: skip
 
 _EXPRESSION_NODES: tuple[type[nodes.Node], ...] = (
-    nodes.Name,
-    nodes.Const,
-    nodes.List,
-    nodes.Tuple,
-    nodes.Compare,
-    nodes.Operand,
-    nodes.And,
-    nodes.Or,
-    nodes.Not,
-    nodes.Neg,
-    nodes.Pos,
-    nodes.Add,
-    nodes.Sub,
-    nodes.Mul,
-    nodes.Div,
-    nodes.FloorDiv,
-    nodes.Mod,
-    nodes.Concat,
-    nodes.CondExpr,
-    nodes.Filter,
-    nodes.Test,
-    nodes.Keyword,
-)
+    nodes.Name, nodes.Const, nodes.List, nodes.Tuple, nodes.Compare, nodes.Operand, nodes.And, nodes.Or,
+    nodes.Not, nodes.Neg, nodes.Pos, nodes.Add, nodes.Sub, nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Mod,
+    nodes.Concat, nodes.CondExpr, nodes.Filter, nodes.Test, nodes.Keyword,
+)  # fmt: skip
 _TEMPLATE_NODES = (*_EXPRESSION_NODES, nodes.Template, nodes.Output, nodes.TemplateData, nodes.If)
 
 _EXAMPLE = "people_affected >= 1000 and audience == 'customers'"
@@ -191,9 +173,9 @@ def _not_allowed(node: nodes.Node) -> str:
     return f"{type(node).__name__.lower()} is not allowed in runbook rules"
 
 
-def _check_syntax(root: nodes.Node, allowed: tuple[type[nodes.Node], ...]) -> None:
+def _check_syntax(every: Sequence[nodes.Node], allowed: tuple[type[nodes.Node], ...]) -> None:
     """Refuse anything but plain values and operators, before the sandbox ever sees it."""
-    for node in (root, *root.find_all(nodes.Node)):
+    for node in every:
         if not isinstance(node, allowed):
             raise ExpressionError(_not_allowed(node))
         if isinstance(node, nodes.Name) and node.ctx != "load":
@@ -241,56 +223,82 @@ def _syntax_message(exc: TemplateSyntaxError, source: str, what: str) -> str:
     return message
 
 
-def _comparisons(root: nodes.Node) -> Iterable[tuple[nodes.Expr, str, nodes.Expr]]:
-    compares = [root] if isinstance(root, nodes.Compare) else []
-    for compare in [*compares, *root.find_all(nodes.Compare)]:
+def _comparisons(every: Sequence[nodes.Node]) -> Iterable[tuple[nodes.Expr, str, nodes.Expr]]:
+    for compare in every:
+        if not isinstance(compare, nodes.Compare):
+            continue
         left = compare.expr
         for operand in compare.ops:
             yield left, operand.op, operand.expr
             left = operand.expr
 
 
-def _check_values(root: nodes.Node, values: Mapping[str, Collection[str]]) -> None:
-    """Literals compared with ``scale`` or a choice question must be among its values: 'hug' is a typo."""
-    for left, op, right in _comparisons(root):
+Compared = tuple[tuple[str, Any], ...]
+
+
+def _compared_literals(every: Sequence[nodes.Node]) -> Compared:
+    """Each (name, literal) the text compares, in reading order, so values can be checked per runbook."""
+    found: list[tuple[str, Any]] = []
+    for left, op, right in _comparisons(every):
         pairs = [(left, right), (right, left)] if op not in ("in", "notin") else [(left, right)]
         for name_node, other in pairs:
-            if not isinstance(name_node, nodes.Name) or name_node.name not in values:
+            if not isinstance(name_node, nodes.Name):
                 continue
-            allowed = values[name_node.name]
             if op in ("in", "notin") and isinstance(other, nodes.List | nodes.Tuple):
                 literals = list(other.items)
             elif op in ("in", "notin"):
                 continue
             else:
                 literals = [other]
-            for literal in literals:
-                if not isinstance(literal, nodes.Const):
-                    continue
-                if not isinstance(literal.value, str) or literal.value not in allowed:
-                    raise ExpressionError(
-                        f"{name_node.name!r} is compared with {literal.value!r}, which is not one of its "
-                        f"values ({', '.join(repr(v) for v in allowed)})"
-                    )
+            found.extend((name_node.name, lit.value) for lit in literals if isinstance(lit, nodes.Const))
+    return tuple(found)
+
+
+def _check_values(compared: Compared, values: Mapping[str, Collection[str]]) -> None:
+    """Literals compared with ``scale`` or a choice question must be among its values: 'hug' is a typo."""
+    for name, literal in compared:
+        if name not in values:
+            continue
+        allowed = values[name]
+        if not isinstance(literal, str) or literal not in allowed:
+            raise ExpressionError(
+                f"{name!r} is compared with {literal!r}, which is not one of its "
+                f"values ({', '.join(repr(v) for v in allowed)})"
+            )
+
+
+def _read_tree(root: nodes.Node, allowed: tuple[type[nodes.Node], ...]) -> tuple[frozenset[str], Compared]:
+    """Check the syntax, then the names the text reads (it has no way to assign one) and its comparisons."""
+    every = [root, *root.find_all(nodes.Node)]  # one walk of the tree, in reading order
+    _check_syntax(every, allowed)
+    names = frozenset(node.name for node in every if isinstance(node, nodes.Name))
+    return names, _compared_literals(every)
 
 
 class Condition:
     """A compiled rule condition: call it with the answers and get True or False.
 
     An optional answer left empty is None; a comparison that cannot be made with it (``None > 0``)
-    means the rule does not match, rather than the incident failing.
+    means the rule does not match, rather than the incident failing. Checked at load, it becomes code
+    on its first call: most rules never run in a given process, and jinja2's code generation is slow.
     """
 
     __slots__ = ("_expression", "names", "source")
 
-    def __init__(self, source: str, names: frozenset[str], expression: Any) -> None:
+    def __init__(self, source: str, names: frozenset[str], expression: Any = None) -> None:
         self.source = source
         self.names = names
         self._expression = expression
 
     def __call__(self, context: Mapping[str, Any]) -> bool:
+        expression = self._expression
+        if expression is None:
+            try:
+                expression = self._expression = _ENV.compile_expression(self.source)
+            except TemplateError as exc:  # pragma: no cover - the checks at load catch what jinja2 would
+                raise ExpressionError(f"cannot compile the condition: {exc}") from None
         try:
-            return bool(self._expression(dict(context)))
+            return bool(expression(dict(context)))
         except (TypeError, ArithmeticError, UndefinedError):
             return False
 
@@ -305,18 +313,24 @@ class Condition:
 
 
 class Reason:
-    """A compiled ``why`` template: call it with the answers to get the sentence a person reads."""
+    """A ``why`` template, checked at load: call it with the answers to get the sentence a person reads."""
 
     __slots__ = ("_template", "names", "source")
 
-    def __init__(self, source: str, names: frozenset[str], template: Any) -> None:
+    def __init__(self, source: str, names: frozenset[str], template: Any = None) -> None:
         self.source = source
         self.names = names
         self._template = template
 
     def __call__(self, context: Mapping[str, Any]) -> str:
+        template = self._template
+        if template is None:
+            try:
+                template = self._template = _ENV.from_string(self.source)
+            except TemplateError as exc:  # pragma: no cover - the checks at load catch what jinja2 would
+                raise ExpressionError(f"cannot compile the reason: {exc}") from None
         try:
-            return " ".join(self._template.render(dict(context)).split())
+            return " ".join(template.render(dict(context)).split())
         except (TypeError, ValueError, ArithmeticError, UndefinedError):
             # A reason is an explanation, not a decision: show the raw text rather than fail the incident.
             return " ".join(self.source.split())
@@ -331,13 +345,10 @@ class Reason:
         return f"Reason({self.source!r})"
 
 
-def compile_condition(
-    expr: str, names: Collection[str], *, values: Mapping[str, Collection[str]] | None = None
-) -> Condition:
-    """Check and compile a condition once, at load time; ``values`` lists the allowed literals per name."""
-    source = expr.strip() if isinstance(expr, str) else ""
-    if not source:
-        raise ExpressionError(f"the condition is empty (conditions look like: {_EXAMPLE}, or true)")
+# Parsing and checking a text does not depend on the runbook it is in (only its names and values do),
+# and the same condition or reason often appears in several runbooks: each text is read once a process.
+@lru_cache(maxsize=2048)
+def _read_condition(source: str) -> tuple[Condition, Compared]:
     try:
         parser = Parser(_ENV, source, state="variable")
         root = parser.parse_expression()
@@ -345,34 +356,43 @@ def compile_condition(
             parser.fail(f"unexpected {parser.stream.current.value!r} after the condition")
     except TemplateSyntaxError as exc:
         raise ExpressionError(_syntax_message(exc, source, "condition")) from None
-    _check_syntax(root, _EXPRESSION_NODES)
-    used = {node.name for node in root.find_all(nodes.Name)}
-    _check_names(used, names)
-    _check_values(root, values or {})
+    names, compared = _read_tree(root, _EXPRESSION_NODES)
+    return Condition(source, names), compared
+
+
+@lru_cache(maxsize=2048)
+def _read_reason(source: str) -> tuple[Reason, Compared]:
     try:
-        expression = _ENV.compile_expression(source)
-    except TemplateError as exc:  # pragma: no cover - the checks above catch what jinja2 would
-        raise ExpressionError(f"cannot compile the condition: {exc}") from None
-    return Condition(source, frozenset(used), expression)
+        root = _ENV.parse(source)
+    except TemplateSyntaxError as exc:
+        raise ExpressionError(_syntax_message(exc, source, "reason")) from None
+    names, compared = _read_tree(root, _TEMPLATE_NODES)
+    # Names read from the answers: all but jinja2's globals (range, ...), as meta.find_undeclared_variables
+    # says at the cost of a code generation; 'self' counts, so {{ self }} is an unknown name.
+    return Reason(source, frozenset(name for name in names if name not in _ENV.globals)), compared
+
+
+def compile_condition(
+    expr: str, names: Collection[str], *, values: Mapping[str, Collection[str]] | None = None
+) -> Condition:
+    """Check a condition at load time; ``values`` lists the allowed literals per name."""
+    source = expr.strip() if isinstance(expr, str) else ""
+    if not source:
+        raise ExpressionError(f"the condition is empty (conditions look like: {_EXAMPLE}, or true)")
+    condition, compared = _read_condition(source)
+    _check_names(condition.names, names)
+    _check_values(compared, values or {})
+    return condition
 
 
 def compile_reason(
     template: str, names: Collection[str], *, values: Mapping[str, Collection[str]] | None = None
 ) -> Reason:
-    """Check and compile a ``why`` template once; it may use the answers, filters and {% if %}."""
+    """Check a ``why`` template at load time; it may use the answers, filters and {% if %}."""
     source = template if isinstance(template, str) else ""
     if not source.strip():
         raise ExpressionError("the reason is empty: say in a few words why this rule applies")
-    try:
-        root = _ENV.parse(source)
-    except TemplateSyntaxError as exc:
-        raise ExpressionError(_syntax_message(exc, source, "reason")) from None
-    _check_syntax(root, _TEMPLATE_NODES)
-    used = meta.find_undeclared_variables(root)
-    _check_names(used, names)
-    _check_values(root, values or {})
-    try:
-        compiled = _ENV.from_string(root)
-    except TemplateError as exc:  # pragma: no cover
-        raise ExpressionError(f"cannot compile the reason: {exc}") from None
-    return Reason(source, frozenset(used), compiled)
+    reason, compared = _read_reason(source)
+    _check_names(reason.names, names)
+    _check_values(compared, values or {})
+    return reason

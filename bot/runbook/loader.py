@@ -17,8 +17,14 @@ from bot.runbook.model import DEFER_CHECKS, Loc, Runbook
 __all__ = ["load_runbook", "load_runbooks"]
 
 
-def _duplicate_key(node: yaml.Node | None, loc: Loc = ()) -> tuple[Loc, str, int] | None:
+def _duplicate_key(
+    node: yaml.Node | None, loc: Loc = (), visited: set[int] | None = None
+) -> tuple[Loc, str, int] | None:
     """Find a key written twice in one mapping: YAML keeps the last one and silently drops the first."""
+    visited = set() if visited is None else visited
+    if id(node) in visited:  # an alias: already looked at, and it may contain itself
+        return None
+    visited.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key, value in node.value:
@@ -26,12 +32,12 @@ def _duplicate_key(node: yaml.Node | None, loc: Loc = ()) -> tuple[Loc, str, int
             if name in seen and name != "<<":
                 return (*loc, name), name, key.start_mark.line + 1
             seen.add(name)
-            found = _duplicate_key(value, (*loc, name))
+            found = _duplicate_key(value, (*loc, name), visited)
             if found:
                 return found
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            found = _duplicate_key(item, (*loc, index))
+            found = _duplicate_key(item, (*loc, index), visited)
             if found:
                 return found
     return None
@@ -41,7 +47,7 @@ def load_runbook(path: Path | str, *, departments: Collection[str] | None = None
     """Read, validate and compile one runbook; ``departments`` are the ids in app.yaml, when known."""
     path = Path(path)
     data_file = DataFile.read(path)
-    duplicate = _duplicate_key(yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader))
+    duplicate = _duplicate_key(data_file.node)
     if duplicate:
         loc, name, line = duplicate
         raise DataFileError(
