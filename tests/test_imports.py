@@ -162,7 +162,8 @@ def test_the_bot_starts_without_importing_langchain_or_alembic() -> None:
     import sys
 
     probe = (
-        "import sys; import bot.runtime, bot.slack.app, bot.store.db; "
+        "import sys; import bot.runtime, bot.slack.app, bot.store.db, bot.store.check, bot.http; "
+        "from bot.drafting import DrafterSetupError, PromptError, LazyDrafter; "
         f"from bot.drafting import load_prompts; load_prompts({str(BOT_DIR.parent / 'prompts')!r}); "
         "print(' '.join(sorted({m.split('.')[0] for m in sys.modules} & {'langchain_core', 'alembic'})))"
     )

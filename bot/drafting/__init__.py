@@ -9,15 +9,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from bot.drafting.lazy import LazyDrafter
+from bot.drafting.lazy import DrafterSetupError, LazyDrafter
 from bot.drafting.models import BODY_MAX, SUBJECT_MAX, Draft, DraftRequest, sample_request
 from bot.drafting.parse import DraftParseError, clip, parse_draft, parse_reply
 from bot.drafting.prompts import PromptError, Prompts, load_prompts
 
 if TYPE_CHECKING:
-    from bot.drafting.drafter import DrafterSetupError, build_drafter, make_chat_model, template_drafter
+    from bot.drafting.drafter import build_drafter, make_chat_model, template_drafter
 
-_FROM_DRAFTER = {"DrafterSetupError", "build_drafter", "make_chat_model", "template_drafter"}
+_FROM_DRAFTER = {"build_drafter", "make_chat_model", "template_drafter"}
 
 __all__ = [
     "BODY_MAX",

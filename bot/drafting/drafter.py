@@ -13,14 +13,10 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.config import Drafting
+from bot.drafting.lazy import DrafterSetupError
 from bot.drafting.models import Draft, DraftRequest
 from bot.drafting.parse import parse_reply
 from bot.drafting.prompts import Prompts
-
-
-class DrafterSetupError(RuntimeError):
-    """The configured provider cannot be used (package missing, bad settings); raised at start-up."""
-
 
 # provider -> (module, class, pip extra)
 _PROVIDERS: dict[str, tuple[str, str, str]] = {

@@ -10,6 +10,11 @@ from typing import Any
 from bot.drafting.models import Draft, DraftRequest
 
 
+class DrafterSetupError(RuntimeError):
+    """The configured provider cannot be used (package missing, bad settings); raised at start-up.
+    Here, not beside the drafter, so naming it imports no langchain-core."""
+
+
 class LazyDrafter:
     def __init__(self, build: Callable[[], Any]) -> None:
         self._build = build
