@@ -17,6 +17,7 @@ from bot.slack import ids
 from bot.slack.views import thread
 from bot.snapshot import DraftView, Snapshot
 from bot.store.tables import Draft
+from bot.usecases import decide, report
 
 try:  # tests/ may or may not become a package; work either way
     from tests import slack_helpers as h
@@ -175,3 +176,22 @@ def test_make_it_big_offers_exactly_what_the_decide_modal_held(
     assert ("SORRY10" in draft.body) is expected, draft.body
     assert ("SORRY10" in shown) is expected
     assert ("To make up for it" in draft.body) is expected, draft.body
+
+
+def test_a_decision_made_without_the_modal_gets_the_brands_default_offer(
+    sqlite_bot: DemoBot, config: AppConfig
+) -> None:
+    """A decision that was never offered the choice (made by a use case, not the modal) applies the
+    brand's default offer: the draft request is built for the brand, not left without it."""
+    bot = sqlite_bot
+    env = bot.runtime.env()
+    valid, errors = report.validate_report(
+        bot.runtime.runbooks, "email-campaign", h.SUMMARY, h.DETAILS, h.ANSWERS
+    )
+    assert valid is not None, errors
+    snap = report.open_incident(env, valid, h.REPORTER, h.INCIDENT_CHANNEL, "test:offer:report")
+    decide.decide(env, snap.id, Decision.make_it_big, h.DECIDER, "test:offer:decide", note="Big.")
+    bot.settle()
+    assert h.only_incident(bot).offer == config.brand.default_offer
+    [draft] = h.rows(bot, Draft)
+    assert "SORRY10" in draft.body and "To make up for it" in draft.body, draft.body
