@@ -181,3 +181,28 @@ def test_an_edit_slack_refuses_does_not_hold_back_the_reminder(config: AppConfig
         assert h.shows(emu, ids.RETRO_START)
         assert h.only_incident(bot).status == Status.RETRO_DUE
         assert not [m for m in h.all_messages(emu) if "could not post" in (m.text or "")]
+
+
+def test_a_process_that_restarts_beside_the_lease_holder_recovers_what_it_left(
+    config: AppConfig, database_url: str
+) -> None:
+    """Recovery is not the lease holder's job alone: a second process, restarted while the first one
+    keeps the lease, finishes the incident it left half-done, and posts nothing twice."""
+    with h.workspace_emulator(config) as emu, h.serve_bot(config, database_url, emu) as holder:
+        assert holder.runtime.runs_reminders
+        with h.serve_bot(config, database_url, emu) as follower:
+            assert not follower.runtime.runs_reminders
+            h.report(follower)
+            incident = h.only_incident(follower)
+            assert incident.id is not None
+            [header] = _top_level(emu)
+            replies = len(emu.thread(h.INCIDENT_CHANNEL, header.ts))
+        # It stopped between posting the decision prompt and saving where it went.
+        _lose(holder.runtime.engine, incident.id, "decision")
+        _age(holder.runtime.engine, incident.id)
+        with h.serve_bot(config, database_url, emu) as restarted:
+            assert not restarted.runtime.runs_reminders
+            restarted.runtime.wait_idle(timeout=30)
+            assert all(p.ts for p in h.rows(restarted, Post)), "the follower settled the intent"
+            assert len(emu.thread(h.INCIDENT_CHANNEL, header.ts)) == replies, "a part was posted twice"
+            assert [m.ts for m in _top_level(emu)] == [header.ts]
