@@ -132,6 +132,7 @@ class Runtime:
     executor: TrackingExecutor
     lease: SchedulerLease
     keeper: LeaseKeeper | None = None
+    _warm: threading.Timer | None = None
 
     @property
     def runs_reminders(self) -> bool:
@@ -160,9 +161,9 @@ class Runtime:
         jobs.set_handler("retro_reminder", self.remind)
         if isinstance(self.deps.drafter, LazyDrafter):
             # Built a moment after start, off the request path: ready before anyone decides.
-            warm = threading.Timer(WARM_DRAFTER_AFTER, self.deps.drafter.get)
-            warm.daemon = True
-            warm.start()
+            self._warm = threading.Timer(WARM_DRAFTER_AFTER, self.deps.drafter.get)
+            self._warm.daemon = True
+            self._warm.start()
         self.keeper = LeaseKeeper(self.lease, self.scheduler, on_acquired=self._lead)
         self.keeper.start()
         # Every process finishes what a stopped one left half-done; a claim in the database makes
@@ -174,6 +175,8 @@ class Runtime:
         retrospective.rearm_all(self.deps)
 
     def stop(self) -> None:
+        if self._warm is not None:
+            self._warm.cancel()
         if self.keeper is not None:
             self.keeper.stop()  # stops running jobs, then lets the lease go
         if self.scheduler.running:
