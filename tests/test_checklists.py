@@ -7,18 +7,30 @@ or by walking a real incident through the emulator; nothing of the bot is patche
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from alembic import command
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
 
 import tests.slack_helpers as h
+from bot.cli import app
+from bot.demo import DemoBot
+from bot.slack import ids
+from bot.slack.views import validate_message
+from bot.slack.views.checklist import MAX_ITEMS, checklist_message
 from bot.store import Store, make_engine, migrate
 from bot.store.checklists import ChecklistRows
+from bot.store.db import alembic_config
 from bot.store.tables import ChecklistItem, Incident, Retrospective
 from bot.usecases.checklists import Checklist, Item, Query, checklist_of, merge, parse_query
+from slack_emulator import Ephemeral, Message
 
 TEAM = h.TEAM_ID
 OTHER = "T0OTHER"
@@ -82,11 +94,15 @@ def _build(engine: Engine, query: Query | None = None, threshold: int = 85, team
         return checklist_of(repo, query or Query(), threshold)
 
 
-def _which(item: Item) -> str:
+def _which_text(item_text: str) -> str:
     for word in (TEST_LIST, AUTOMATIONS, PRICE):
-        if word in item.text.lower():
+        if word in item_text.lower():
             return word
-    raise AssertionError(item.text)
+    raise AssertionError(item_text)
+
+
+def _which(item: Item) -> str:
+    return _which_text(item.text)
 
 
 # merging and ranking ------------------------------------------------------------------------------
@@ -148,3 +164,256 @@ def test_another_workspace_has_its_own_checklist(engine: Engine) -> None:
     with Store(engine).read(OTHER) as repo:
         mine = _build(engine).items[0].id
         assert ChecklistRows(repo).item(mine) is None
+
+
+# /oops checklist over the wire --------------------------------------------------------------------
+
+
+def _ask(bot: DemoBot, words: str = "email-campaign", user: str = h.REPORTER) -> Ephemeral:
+    """Type `/oops checklist WORDS`; the answer only ``user`` sees."""
+    start = len(bot.emulator.ephemerals)
+    response = bot.driver.slash("/oops", f"checklist {words}".strip(), user=user, channel=h.INCIDENT_CHANNEL)
+    assert response.status == 200, response.body_text
+    bot.settle()
+    answers = [e for e in bot.emulator.ephemerals[start:] if e.user == user]
+    assert len(answers) == 1, [e.text for e in answers]
+    return answers[0]
+
+
+def _retire_buttons(message: Ephemeral) -> list[dict[str, Any]]:
+    return [e for b in message.blocks for e in h.elements(b) if e.get("action_id") == ids.CHECKLIST_RETIRE]
+
+
+def _shown(message: Ephemeral) -> list[str]:
+    """The item texts the message lists, in order."""
+    return [
+        b["text"]["text"].split("*")[1]
+        for b in message.blocks
+        if b.get("type") == "section" and str(b.get("block_id", "")).startswith("checklist:")
+    ]
+
+
+def test_oops_checklist_shows_the_runbooks_checklist_only_to_the_person(live_bot: DemoBot) -> None:
+    bot, emu = live_bot, live_bot.emulator
+    closed = h.walk_to_closed(bot)  # its retrospective adds "Check a list's automations before adding…"
+    earlier = write_history(bot.runtime.engine, bot.runtime.team_id)
+    channel_messages = len(h.all_messages(emu))
+
+    answer = _ask(bot, "email-campaign")
+
+    assert answer.channel == h.INCIDENT_CHANNEL
+    assert len(h.all_messages(emu)) == channel_messages, "the checklist was posted for everyone to see"
+    validate_message(answer.blocks, answer.text)
+    shown = _shown(answer)
+    # The real retrospective's item joins the two automations wordings: three incidents, first.
+    assert "automations" in shown[0], shown
+    first = json.dumps(answer.blocks[2])
+    assert "3 past incidents" in first and f"OOPS-{closed}" in first and f"OOPS-{earlier[2]}" in first
+    assert "test list" in shown[1] and "price" in shown[2], shown
+    assert len(_retire_buttons(answer)) == 3
+    assert all(b.get("confirm") for b in _retire_buttons(answer)), "Retire asks first"
+    help_answer = bot.driver.slash("/oops", "help", user=h.REPORTER)
+    assert "/oops checklist" in json.dumps(help_answer.ack_body)
+
+
+def test_words_and_an_empty_history_are_answered(sqlite_bot: DemoBot) -> None:
+    bot = sqlite_bot
+    empty = _ask(bot, "")
+    assert "Nothing learnt yet for all runbooks" in h.blocks_text(empty)
+    write_history(bot.runtime.engine, bot.runtime.team_id)
+    assert _shown(_ask(bot, "PRICE feed")) == ["Check the price in the product feed"]
+    nothing = _ask(bot, '"unclosed * OR 1=1 🙂')
+    assert _shown(nothing) == [] and "No checklist item mentions" in h.blocks_text(nothing)
+
+
+def _click_retire(bot: DemoBot, message: Ephemeral, index: int, user: str = h.REPORTER) -> None:
+    button = _retire_buttons(message)[index]
+    response = bot.driver.click(
+        message.channel, message.ts, ids.CHECKLIST_RETIRE, user=user, value=button["value"]
+    )
+    assert response.status == 200, response.body_text
+    bot.settle()
+
+
+def test_retire_from_the_message_says_who_and_when_and_the_item_is_gone(live_bot: DemoBot) -> None:
+    bot, emu = live_bot, live_bot.emulator
+    write_history(bot.runtime.engine, bot.runtime.team_id)
+    answer = _ask(bot)
+    assert "test list" in _shown(answer)[1]
+    responses = len(emu.responses)
+    start = len(emu.ephemerals)
+
+    _click_retire(bot, answer, 1)
+
+    redraw = emu.responses[responses:]
+    assert len(redraw) == 1 and redraw[0].payload.get("replace_original") is True, redraw
+    redrawn = [e for e in emu.ephemerals[start:] if e.user == h.REPORTER][-1]
+    said = h.blocks_text(redrawn)
+    assert f"<@{h.REPORTER}> retired" in said and "Send to a test list first" not in _shown(redrawn)
+    assert "OOPS-1" in said and "OOPS-2" in said, said
+    left = [_which_text(shown) for shown in _shown(redrawn)]
+    assert left == [AUTOMATIONS, PRICE], left
+    retired = [r for r in h.rows(bot, ChecklistItem) if r.retired_at is not None]
+    assert len(retired) == 3, "every wording merged into the item is retired"
+    assert {r.retired_by for r in retired} == {h.REPORTER}
+    assert {r.created_by for r in h.rows(bot, ChecklistItem)} == {h.REVIEWER}
+    when = retired[0].retired_at
+    assert when is not None and abs(datetime.now(UTC) - when) < timedelta(hours=1)
+    assert when.strftime("%d %b %Y") in said
+    # Gone after: a new checklist leaves it out; a second click on the old button says so, changes nothing.
+    assert not any("test list" in s for s in _shown(_ask(bot)))
+    before = h.db_dump(bot.runtime.engine)
+    _click_retire(bot, answer, 1)
+    assert h.db_dump(bot.runtime.engine) == before
+    assert "was already retired by" in h.blocks_text([e for e in emu.ephemerals if e.user == h.REPORTER][-1])
+
+
+def test_a_retire_click_crafted_in_another_workspace_changes_nothing(live_bot: DemoBot) -> None:
+    bot, emu = live_bot, live_bot.emulator
+    write_history(bot.runtime.engine, bot.runtime.team_id)
+    answer = _ask(bot)
+    button = _retire_buttons(answer)[0]
+    block = next(b for b in answer.blocks if button in h.elements(b))
+    message = Message(channel=answer.channel, ts=answer.ts, user="", text=answer.text, blocks=answer.blocks)
+    payload = h.block_actions_payload(bot, message, message, block, button, h.DECIDER)
+    payload["team"] = {"id": OTHER, "domain": "other"}
+    payload["user"]["team_id"] = OTHER
+    before = h.db_dump(bot.runtime.engine)
+    start = len(emu.ephemerals)
+
+    assert bot.driver.send(h.payload_body(payload)).ok
+    bot.settle()
+
+    assert h.db_dump(bot.runtime.engine) == before, "a click from another workspace retired our item"
+    told = [e.text for e in emu.ephemerals[start:] if e.user == h.DECIDER]
+    assert told == ["That checklist item is not in this workspace's history."], told
+
+
+# Block Kit limits ------------------------------------------------------------------------------------
+
+
+def test_two_hundred_long_items_fit_slacks_limits_and_say_how_many_more() -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    long = "Check every segment, every automation and every suppression list before sending " * 4
+    items = tuple(
+        Item(
+            id=n,
+            text=(f"{n} " + long)[:300] + "<&>*",
+            incidents=tuple(range(10_000 + n, 10_000 + n + 300)),
+            runbooks=tuple(f"runbook-with-a-long-name-{k}" for k in range(20)),
+            rows=tuple(range(300)),
+            wordings=("a", "b"),
+            last_learnt=now - timedelta(days=n),
+        )
+        for n in range(1, 201)
+    )
+    words = "w" * 2000
+    for query in (Query(words=words), Query(runbook="email-campaign")):
+        text, blocks = checklist_message(Checklist(query, items), UTC, notice="✅ " + "n" * 5000)
+        validate_message(blocks, text)
+        buttons = [e for b in blocks for e in h.elements(b) if e.get("action_id") == ids.CHECKLIST_RETIRE]
+        assert len(buttons) == MAX_ITEMS
+        assert all(len(b["value"]) <= 2000 and len(b["text"]["text"]) <= 75 for b in buttons)
+        assert all(len(b["confirm"]["text"]["text"]) <= 300 for b in buttons)
+        assert f"{200 - MAX_ITEMS} more item(s)" in json.dumps(blocks)
+        assert "&lt;&amp;&gt;" in json.dumps(blocks), "a person's text is escaped"
+
+
+# oops checklist -------------------------------------------------------------------------------------
+
+
+def _oops(*args: str, database_url: str) -> Any:
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith(("SLACK_", "OOPS_"))}
+    env.update({"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb", "OOPS_DATABASE_URL": database_url})
+    here = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        return CliRunner().invoke(app, list(args), env=env, prog_name="oops")
+    finally:
+        os.chdir(here)
+
+
+def test_oops_checklist_markdown_for_a_wiki(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    migrate(engine)
+    *_, three, four = write_history(engine)
+    write_history(engine, TEAM, [("pricing-error", ["Check the price in the product [feed]"])])
+    engine.dispose()
+
+    result = _oops("checklist", "--runbook", "email-campaign", "--markdown", database_url=sqlite_url)
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "# Pre-flight checklist: runbook email-campaign"
+    tasks = [line for line in lines if line.startswith("- [ ] ")]
+    assert tasks == [
+        "- [ ] Check which automations a list triggers before adding contacts to it",
+        "- [ ] send to the test list first, always",  # the newest of three wordings, each taught once
+        "- [ ] Check the price in the product feed",
+    ]
+    assert f"  _learnt from 2 incidents: OOPS-{four}, OOPS-{three} · email-campaign · last" in result.stdout
+    everything = _oops("checklist", "--markdown", database_url=sqlite_url)
+    assert "- [ ] Check the price in the product \\[feed\\]" in everything.stdout
+    table = _oops("checklist", database_url=sqlite_url)
+    assert table.exit_code == 0 and "send to the test list first, always" in table.stdout, table.output
+
+
+def test_oops_checklist_asks_which_workspace_when_there_are_several(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    migrate(engine)
+    write_history(engine)
+    write_history(engine, OTHER, [("general", ["Ask finance before changing a price"])])
+    engine.dispose()
+    several = _oops("checklist", "--markdown", database_url=sqlite_url)
+    assert several.exit_code == 2, several.output
+    assert f"several workspaces ({OTHER}, {TEAM})" in several.stderr, several.output
+    other = _oops("checklist", "--markdown", "--team", OTHER, database_url=sqlite_url)
+    assert [line for line in other.stdout.splitlines() if line.startswith("- [ ]")] == [
+        "- [ ] Ask finance before changing a price"
+    ]
+
+
+# the migration ----------------------------------------------------------------------------------------
+
+
+def test_migration_0003_fills_who_added_each_item_from_its_retrospective(database_url: str) -> None:
+    engine = make_engine(database_url)
+    command.upgrade(alembic_config(engine), "0002")
+    now = datetime(2026, 1, 1)
+    with engine.begin() as conn:
+        for incident in (1, 2):
+            conn.execute(
+                text(
+                    "INSERT INTO incident (id, team_id, runbook_id, title, details, answers, reporter,"
+                    " channel, status, scale, scale_reasons, recommendation, recommendation_reason,"
+                    " decision_note, what_was_fixed, customer_action, offer, draft_approved, created_at,"
+                    " updated_at)"
+                    " VALUES (:id, :team, 'general', 't', '', '{}', 'U1', 'C1', 'closed', 'small', '[]',"
+                    " 'correct', '', '', '', '', '', false, :now, :now)"
+                ),
+                {"id": incident, "team": TEAM, "now": now},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO retrospective (team_id, incident_id, what_went_wrong, root_cause,"
+                " what_we_change, submitted_by, created_at) VALUES (:team, 1, 'w', 'r', 'c', 'U0JO', :now)"
+            ),
+            {"team": TEAM, "now": now},
+        )
+        for incident, item in ((1, "Send to a test list first"), (2, "an item with no retrospective")):
+            conn.execute(
+                text(
+                    "INSERT INTO checklistitem (team_id, incident_id, runbook_id, text, created_at)"
+                    " VALUES (:team, :incident, 'general', :text, :now)"
+                ),
+                {"team": TEAM, "incident": incident, "text": item, "now": now},
+            )
+    migrate(engine)
+    with Store(engine).read(TEAM) as repo:
+        rows = {row.text: row for row in ChecklistRows(repo).active()}
+    assert rows["Send to a test list first"].created_by == "U0JO"
+    assert rows["an item with no retrospective"].created_by == ""
+    assert all(row.retired_at is None and row.retired_by is None for row in rows.values())
+    command.downgrade(alembic_config(engine), "0002")
+    command.upgrade(alembic_config(engine), "head")
+    engine.dispose()
