@@ -1,5 +1,5 @@
 """The pre-flight checklist as text for `oops checklist`: a rich table, or Markdown for a wiki or a
-campaign tool (a task list, one item a line, its sources under it)."""
+campaign tool (a task list, one item a line, its sources in a bullet under it)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def markdown(checklist: Checklist, tz: tzinfo) -> str:
         lines.append(f"- [ ] {_md(item.text)}")
         runbooks = ", ".join(item.runbooks)
         lines.append(
-            f"  _learnt from {_incidents(item)}: {', '.join(item.refs)} · {_md(runbooks)} · "
+            f"  - _learnt from {_incidents(item)}: {', '.join(item.refs)} · {_md(runbooks)} · "
             f"last {_day(item, tz)}_"
         )
     return "\n".join(lines) + "\n"

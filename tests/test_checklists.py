@@ -21,7 +21,8 @@ from typer.testing import CliRunner
 
 import tests.slack_helpers as h
 from bot.cli import app
-from bot.demo import DemoBot
+from bot.config import AppConfig, Checklists, load_config
+from bot.demo import DemoBot, demo_bot
 from bot.slack import ids
 from bot.slack.views import validate_message
 from bot.slack.views.checklist import MAX_ITEMS, checklist_message
@@ -31,6 +32,7 @@ from bot.store.db import alembic_config
 from bot.store.tables import ChecklistItem, Incident, Retrospective
 from bot.usecases.checklists import Checklist, Item, Query, checklist_of, merge, parse_query
 from slack_emulator import Ephemeral, Message
+from tests.test_config import _assert_names, _error, _line_of, _shipped_with
 
 TEAM = h.TEAM_ID
 OTHER = "T0OTHER"
@@ -260,6 +262,8 @@ def test_retire_from_the_message_says_who_and_when_and_the_item_is_gone(live_bot
     when = retired[0].retired_at
     assert when is not None and abs(datetime.now(UTC) - when) < timedelta(hours=1)
     assert when.strftime("%d %b %Y") in said
+    with Store(bot.runtime.engine).read(bot.runtime.team_id) as repo:  # nor does the retro modal suggest it
+        assert not any("test list" in lesson for lesson in repo.lessons("email-campaign"))
     # Gone after: a new checklist leaves it out; a second click on the old button says so, changes nothing.
     assert not any("test list" in s for s in _shown(_ask(bot)))
     before = h.db_dump(bot.runtime.engine)
@@ -351,7 +355,7 @@ def test_oops_checklist_markdown_for_a_wiki(sqlite_url: str) -> None:
         "- [ ] send to the test list first, always",  # the newest of three wordings, each taught once
         "- [ ] Check the price in the product feed",
     ]
-    assert f"  _learnt from 2 incidents: OOPS-{four}, OOPS-{three} · email-campaign · last" in result.stdout
+    assert f"  - _learnt from 2 incidents: OOPS-{four}, OOPS-{three} · email-campaign · last" in result.stdout
     everything = _oops("checklist", "--markdown", database_url=sqlite_url)
     assert "- [ ] Check the price in the product \\[feed\\]" in everything.stdout
     table = _oops("checklist", database_url=sqlite_url)
@@ -417,3 +421,17 @@ def test_migration_0003_fills_who_added_each_item_from_its_retrospective(databas
     command.downgrade(alembic_config(engine), "0002")
     command.upgrade(alembic_config(engine), "head")
     engine.dispose()
+
+
+# the threshold in app.yaml ------------------------------------------------------------------------------
+
+
+def test_the_merge_threshold_comes_from_app_yaml_and_is_checked(config: AppConfig, tmp_path: Path) -> None:
+    path = _shipped_with(tmp_path, "  merge_threshold: 85\n", "  merge_threshold: 101\n")
+    _assert_names(_error(path), path, _line_of(path, "merge_threshold: 101"), "checklists.merge_threshold")
+    left_out = _shipped_with(tmp_path, "checklists:\n  merge_threshold: 85\n", "")
+    assert load_config(left_out, env={}).checklists.merge_threshold == 85
+    strict = config.model_copy(update={"checklists": Checklists(merge_threshold=100)})
+    with demo_bot(strict, f"sqlite:///{tmp_path / 'strict.db'}") as bot:
+        write_history(bot.runtime.engine, bot.runtime.team_id)
+        assert len(_shown(_ask(bot, ""))) == 4  # at 85 the same history gives 3 (see above)

@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.slack import ids
-from bot.slack.views.common import CONTEXT_TEXT, HEADER_TEXT, SECTION_TEXT, blocks_json, clip, esc, when
+from bot.slack.views.common import CONTEXT_TEXT, HEADER_TEXT, SECTION_TEXT, blocks_json, clip, esc
 from bot.usecases.checklists import Checklist, Item
 
 MAX_ITEMS = 40  # + header, summary, notice and "more": under Slack's 50 blocks
@@ -50,14 +50,14 @@ def _sources(item: Item) -> str:
 def _item_block(number: int, item: Item, query_text: str, tz: tzinfo) -> SectionBlock:
     incidents = "1 past incident" if item.count == 1 else f"{item.count} past incidents"
     details = [f"{incidents}: {_sources(item)}", ", ".join(item.runbooks)]
-    details.append(f"last {when(item.last_learnt, tz)}")
+    details.append(f"last learnt {item.last_learnt.astimezone(tz).strftime('%d %b %Y')}")
     if len(item.wordings) > 1:
         details.append(f"{len(item.wordings)} wordings merged")
     head = f"{number}. ☐ *{esc(clip(item.text, 1000))}*\n"
     confirm = ConfirmObject(
         title="Retire this item?",
         text=clip(
-            f"“{item.text}” will no longer be offered. The incidents it came from keep their record.",
+            f"“{esc(item.text)}” will no longer be offered. The incidents it came from keep their record.",
             CONFIRM_TEXT,
         ),
         confirm="Retire",
