@@ -15,8 +15,9 @@ from sqlmodel import col, select
 from bot.store.repo import Repo
 from bot.store.tables import ChecklistItem
 
-# The newest items read to build a checklist: its cost stays flat however long the history grows.
-WINDOW = 5000
+# The newest items read to build a checklist (years of retrospectives for most teams): its cost
+# stays flat however long the history grows. Merging compares each wording with the items so far.
+WINDOW = 2000
 
 
 class ChecklistRows:

@@ -21,6 +21,8 @@ from bot.store.tables import ChecklistItem
 from bot.usecases.context import Env
 from bot.usecases.ports import UserError
 
+NOT_HERE = "That checklist item is not in this workspace's history."
+
 
 @dataclass(frozen=True)
 class Query:
@@ -188,17 +190,21 @@ def build(env: Env, query: Query) -> Checklist:
 def retire(env: Env, item_id: int, query: Query, user: str, key: str) -> Retired:
     """Retire the item shown as ``item_id`` with every wording merged into it (as built for ``query``),
     so none of them is offered again. Another workspace's id finds nothing."""
+    # The merge runs before the write transaction, so no write lock is held while it compares texts.
+    with env.read() as repo:
+        rows = ChecklistRows(repo)
+        if rows.item(item_id) is None:
+            raise UserError(NOT_HERE)
+        merged = merge(rows.active(query.runbook), env.config.checklists.merge_threshold)
+    item = next((found for found in merged if item_id in found.rows), None)
     with env.transaction() as repo:
         rows = ChecklistRows(repo)
         row = rows.item(item_id)
         if row is None:
-            raise UserError("That checklist item is not in this workspace's history.")
+            raise UserError(NOT_HERE)
         if row.retired_at is not None or not repo.claim(key):
             return Retired(row.text, (), 0, row.retired_by or "", row.retired_at or env.now(), already=True)
-        merged = merge(rows.active(query.runbook), env.config.checklists.merge_threshold)
-        item = next((found for found in merged if item_id in found.rows), None)
-        ids = {item_id, *(item.rows if item else ())}
         now = env.now()
-        count = rows.retire(ids, user, now)
+        count = rows.retire({item_id, *(item.rows if item else ())}, user, now)
         refs = item.refs if item else (f"OOPS-{row.incident_id}",)
         return Retired(item.text if item else row.text, refs, count, user, now, already=False)
