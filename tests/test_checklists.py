@@ -435,3 +435,22 @@ def test_the_merge_threshold_comes_from_app_yaml_and_is_checked(config: AppConfi
     with demo_bot(strict, f"sqlite:///{tmp_path / 'strict.db'}") as bot:
         write_history(bot.runtime.engine, bot.runtime.team_id)
         assert len(_shown(_ask(bot, ""))) == 4  # at 85 the same history gives 3 (see above)
+
+
+def test_a_retire_click_with_a_mangled_value_is_refused_and_changes_nothing(sqlite_bot: DemoBot) -> None:
+    bot, emu = sqlite_bot, sqlite_bot.emulator
+    write_history(bot.runtime.engine, bot.runtime.team_id)
+    answer = _ask(bot)
+    button = _retire_buttons(answer)[0]
+    block = next(b for b in answer.blocks if button in h.elements(b))
+    message = Message(channel=answer.channel, ts=answer.ts, user="", text=answer.text, blocks=answer.blocks)
+    before = h.db_dump(bot.runtime.engine)
+    for value in ("12", '{"item": "DROP TABLE"}', '{"q": "email-campaign"}', "not json"):
+        start = len(emu.ephemerals)
+        mangled = {**button, "value": value}
+        payload = h.block_actions_payload(bot, message, message, block, mangled, h.REPORTER)
+        assert bot.driver.send(h.payload_body(payload)).ok
+        bot.settle()
+        told = [e.text for e in emu.ephemerals[start:] if e.user == h.REPORTER]
+        assert told == ["That button is not one of this checklist's."], (value, told)
+    assert h.db_dump(bot.runtime.engine) == before

@@ -22,6 +22,7 @@ from bot.usecases.context import Env
 from bot.usecases.ports import UserError
 
 NOT_HERE = "That checklist item is not in this workspace's history."
+QUERY_MAX = 150  # characters of words kept: a Retire button carries them to redraw the same checklist
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def parse_query(text: str, runbook_ids: Iterable[str]) -> Query:
     by_lower = {rid.lower(): rid for rid in runbook_ids}
     if text.lower() in by_lower:
         return Query(runbook=by_lower[text.lower()])
-    return Query(words=text[:200])
+    return Query(words=text[:QUERY_MAX])
 
 
 @dataclass

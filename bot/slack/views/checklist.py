@@ -22,11 +22,10 @@ from slack_sdk.models.blocks import (
 
 from bot.slack import ids
 from bot.slack.views.common import CONTEXT_TEXT, HEADER_TEXT, SECTION_TEXT, blocks_json, clip, esc
-from bot.usecases.checklists import Checklist, Item
+from bot.usecases.checklists import QUERY_MAX, Checklist, Item
 
 MAX_ITEMS = 40  # + header, summary, notice and "more": under Slack's 50 blocks
 MAX_REFS = 12  # incident refs listed per item; the count says the rest
-QUERY_IN_BUTTON = 150  # the query a button carries, to redraw the same checklist after the click
 CONFIRM_TEXT = 300  # Slack's limit for a confirmation's text
 
 Rendered = tuple[str, list[dict[str, Any]]]
@@ -37,7 +36,7 @@ def _md(text: str, limit: int) -> MarkdownTextObject:
 
 
 def retire_value(item: Item, query_text: str) -> str:
-    return json.dumps({"item": item.id, "q": query_text[:QUERY_IN_BUTTON]}, ensure_ascii=False)
+    return json.dumps({"item": item.id, "q": query_text[:QUERY_MAX]}, ensure_ascii=False)
 
 
 def _sources(item: Item) -> str:
