@@ -278,6 +278,7 @@ def _children(
                     runbook_id=row["runbook_id"],
                     # Most lessons recur word for word; one in four is reworded, as people do.
                     text=lesson if (incident_id + j) % 4 else f"{lesson} (OOPS-{incident_id})",
+                    created_by=who,
                     created_at=row["closed_at"],
                 )
             )

@@ -1,4 +1,5 @@
-"""`oops`: run the bot, print its Slack manifest, check the team's files, or watch a demo incident.
+"""`oops`: run the bot, print its Slack manifest, check the team's files, print the checklist, or
+watch a demo incident.
 
 Only typer is imported up front: each command imports what it needs when it runs, so `oops --help`
 and `oops manifest` answer at once instead of loading Bolt, SQLAlchemy and langchain first.
@@ -251,6 +252,55 @@ def check(config: ConfigOption = None) -> None:
         err.print(f"[red]✗[/red] Database: {escape(state.summary())}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     console.print(f"[green]✓[/green] Database: {escape(state.summary())}", highlight=False, soft_wrap=True)
+
+
+@command
+def checklist(
+    config: ConfigOption = None,
+    runbook: Annotated[str | None, typer.Option("--runbook", "-r", help="Only this runbook's items.")] = None,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print Markdown (for a wiki or a campaign tool), not a table.")
+    ] = False,
+    team: Annotated[
+        str | None,
+        typer.Option(help="The Slack workspace (team id); default: the only one in the database."),
+    ] = None,
+) -> None:
+    """Print the pre-flight checklist past retrospectives taught, most often learnt first."""
+    from bot.checklist_output import markdown as as_markdown
+    from bot.checklist_output import table
+    from bot.store import Store, make_engine
+    from bot.store.fleet import Fleet
+    from bot.usecases.checklists import Query, checklist_of
+
+    cfg = _config(config)
+    err = _console(stderr=True)
+    state = _database(cfg, config)
+    if not state.current:
+        err.print(f"✗ Database: {state.summary()}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+    engine = make_engine(cfg.resolved_database_url())
+    try:
+        teams = Fleet(engine).teams()
+        if team is None and len(teams) > 1:
+            err.print(
+                f"This database holds several workspaces ({', '.join(teams)}): pick one with --team.",
+                highlight=False,
+                markup=False,
+            )
+            raise typer.Exit(2)
+        chosen = team or (teams[0] if teams else "")
+        with Store(engine).read(chosen) as repo:
+            found = checklist_of(repo, Query(runbook=runbook), cfg.checklists.merge_threshold)
+    finally:
+        engine.dispose()
+    if markdown:
+        sys.stdout.write(as_markdown(found, cfg.team.tz))
+        return
+    console = _console()
+    console.print(table(found, cfg.team.tz))
+    if not found.items:
+        console.print("Nothing learnt yet: each retrospective's checklist items land here.")
 
 
 @command

@@ -80,6 +80,11 @@ class Retrospective(_Strict):
     at: time = time(10, 0)
 
 
+class Checklists(_Strict):
+    # How alike two checklist items must read (rapidfuzz's token_set_ratio, 0-100) to be merged into one.
+    merge_threshold: int = Field(default=85, ge=50, le=100)
+
+
 class AppConfig(_Strict):
     team: Team
     brand: Brand
@@ -88,6 +93,7 @@ class AppConfig(_Strict):
     drafting: Drafting = Drafting()
     database_url: str = "sqlite:///oops.db"
     retrospective: Retrospective = Retrospective()
+    checklists: Checklists = Checklists()
     runbooks_dir: Path = Path("runbooks")
     prompts_dir: Path = Path("prompts")
     # Where app.yaml was read from: relative paths above are resolved against it.

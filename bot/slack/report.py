@@ -1,4 +1,5 @@
-"""/oops and the report modal: help, resume, opening the form, switching runbook, opening the incident."""
+"""/oops and the report modal: help, resume, checklist (its own module), opening the form, switching
+runbook, opening the incident."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.slack import ids
+from bot.slack import checklist, ids
 from bot.slack.common import Body, ack_errors, guarded, open_modal
 from bot.slack.payloads import answers_from, metadata, question_errors, user_id, view_key, view_values
 from bot.slack.views import modals
@@ -17,6 +18,7 @@ from bot.usecases.context import Deps, Env
 HELP = (
     "*/oops* `what happened, in one line` opens a report: scale, who to tell, decision, apology, retro.\n"
     "*/oops resume OOPS-7* posts whatever OOPS-7 is missing in this channel (after Slack refused a post).\n"
+    "*/oops checklist* `[runbook id or words]` shows the pre-flight checklist past retrospectives taught.\n"
     "*/oops help* shows this."
 )
 RESUME = re.compile(r"^resume\s+(?:oops-)?(\d+)$", re.IGNORECASE)
@@ -45,6 +47,7 @@ def register(app: App, deps: Deps) -> None:
             recovery.resume(env, int(match.group(1)), body["channel_id"], user_id(body))
 
     run_resume = guarded(deps, resume)
+    run_checklist = guarded(deps, checklist.show)
 
     @app.command(ids.COMMAND)
     def open_report(ack: Ack, body: Body, context: BoltContext, client: WebClient) -> None:
@@ -56,6 +59,10 @@ def register(app: App, deps: Deps) -> None:
         if resume_match:
             ack(text=f"Picking OOPS-{resume_match.group(1)} up where it stopped…")
             run_resume(body, context, client)
+            return
+        if checklist.wanted(text):
+            ack()
+            run_checklist(body, context, client)
             return
         summary, details, note = report.prefill(text)
         if note:

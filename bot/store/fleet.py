@@ -83,6 +83,12 @@ class Fleet:
             query = select(Incident.team_id, Incident.id).where(Incident.status == RETRO_SCHEDULED)
             return [(team, int(incident)) for team, incident in session.exec(query)]
 
+    def teams(self) -> list[str]:
+        """The workspaces with incidents in this database (the CLI asks, to pick one)."""
+        with self._session() as session:
+            query = select(Incident.team_id).where(Incident.team_id != "").distinct()
+            return sorted(str(team) for team in session.exec(query))
+
     def adopt(self, team: str) -> int:
         """Rows written before workspaces were recorded belong to the one the bot serves: claim them.
         Asked at every start, so the common answer (none) comes from an index, not a scan."""

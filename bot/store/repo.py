@@ -181,6 +181,7 @@ class Repo:
                     incident_id=retro.incident_id,
                     runbook_id=runbook_id,
                     text=text[:300],
+                    created_by=retro.submitted_by,
                     created_at=utcnow(),
                 )
             )
@@ -192,10 +193,15 @@ class Repo:
         return list(self.session.exec(query.order_by(col(ChecklistItem.id))))
 
     def lessons(self, runbook_id: str, *, limit: int = 10) -> list[str]:
-        """The newest distinct checklist items learnt under a runbook (an index range, never a scan)."""
+        """The newest distinct checklist items learnt under a runbook and not retired (an index range,
+        never a scan)."""
         query = (
             select(ChecklistItem.text)
-            .where(ChecklistItem.team_id == self.team, ChecklistItem.runbook_id == runbook_id)
+            .where(
+                ChecklistItem.team_id == self.team,
+                ChecklistItem.runbook_id == runbook_id,
+                col(ChecklistItem.retired_at).is_(None),
+            )
             .order_by(col(ChecklistItem.id).desc())
             .limit(LESSONS_WINDOW)
         )

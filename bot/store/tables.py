@@ -145,7 +145,12 @@ class ChecklistItem(SQLModel, table=True):
     incident_id: int = Field(foreign_key="incident.id", index=True)
     runbook_id: str = Field(max_length=80, index=True)
     text: str = Field(max_length=300)
+    # Who added it: the retrospective's submitter.
+    created_by: str = Field(default="", max_length=40)
     created_at: datetime | None = _when(nullable=False)
+    # A retired item is no longer offered; the row stays, so the history says who retired it and when.
+    retired_at: datetime | None = _when()
+    retired_by: str | None = Field(default=None, max_length=40)
 
 
 class DecisionLog(SQLModel, table=True):
