@@ -18,6 +18,7 @@ import typer
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from sqlalchemy import Engine
 
     from bot.config import AppConfig
     from bot.runtime import Runtime, Secrets
@@ -107,6 +108,29 @@ def _database(cfg: AppConfig, path: Path | None) -> DatabaseState:
 
         _console(stderr=True).print(f"[red]✗[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+
+
+def _workspace_database(cfg: AppConfig, path: Path | None, team: str | None) -> tuple[Engine, str]:
+    """The database (at the newest schema) and the workspace to read: --team, else the only one."""
+    from bot.store import make_engine
+    from bot.store.fleet import Fleet
+
+    err = _console(stderr=True)
+    state = _database(cfg, path)
+    if not state.current:
+        err.print(f"✗ Database: {state.summary()}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+    engine = make_engine(cfg.resolved_database_url())
+    teams = Fleet(engine).teams()
+    if team is None and len(teams) > 1:
+        engine.dispose()
+        err.print(
+            f"This database holds several workspaces ({', '.join(teams)}): pick one with --team.",
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(2)
+    return engine, team or (teams[0] if teams else "")
 
 
 @command
@@ -269,27 +293,12 @@ def checklist(
     """Print the pre-flight checklist past retrospectives taught, most often learnt first."""
     from bot.checklist_output import markdown as as_markdown
     from bot.checklist_output import table
-    from bot.store import Store, make_engine
-    from bot.store.fleet import Fleet
+    from bot.store import Store
     from bot.usecases.checklists import Query, checklist_of
 
     cfg = _config(config)
-    err = _console(stderr=True)
-    state = _database(cfg, config)
-    if not state.current:
-        err.print(f"✗ Database: {state.summary()}", highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(1)
-    engine = make_engine(cfg.resolved_database_url())
+    engine, chosen = _workspace_database(cfg, config, team)
     try:
-        teams = Fleet(engine).teams()
-        if team is None and len(teams) > 1:
-            err.print(
-                f"This database holds several workspaces ({', '.join(teams)}): pick one with --team.",
-                highlight=False,
-                markup=False,
-            )
-            raise typer.Exit(2)
-        chosen = team or (teams[0] if teams else "")
         with Store(engine).read(chosen) as repo:
             found = checklist_of(repo, Query(runbook=runbook), cfg.checklists.merge_threshold)
     finally:
@@ -301,6 +310,48 @@ def checklist(
     console.print(table(found, cfg.team.tz))
     if not found.items:
         console.print("Nothing learnt yet: each retrospective's checklist items land here.")
+
+
+history_app = typer.Typer(help="Look through past incidents.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(history_app, name="history", short_help="Look through past incidents.")
+TeamOption = Annotated[
+    str | None,
+    typer.Option(help="The Slack workspace (team id); default: the only one in the database."),
+]
+
+
+@history_app.command("search")
+def history_search(
+    words: Annotated[list[str], typer.Argument(help='Words, "a phrase", welc*, runbook:ID, status:open, …')],
+    config: ConfigOption = None,
+    team: TeamOption = None,
+    limit: Annotated[int, typer.Option(min=1, max=100, help="How many incidents to show.")] = 10,
+) -> None:
+    """Find past incidents by their words and lessons: words, "phrases", prefix*, filters."""
+    from bot.history_output import table
+    from bot.store import Store
+    from bot.store.search_query import parse
+    from bot.usecases.history import search_in
+
+    cfg = _config(config)
+    text = " ".join(words)
+    if parse(text).empty:
+        _console(stderr=True).print(
+            "Give some words or a filter (runbook:, scale:, decision:, status:, since:, before:, by:)."
+        )
+        raise typer.Exit(2)
+    engine, chosen = _workspace_database(cfg, config, team)
+    try:
+        with Store(engine).read(chosen) as repo:
+            results = search_in(repo, text, cfg.team.tz, limit=limit)
+    finally:
+        engine.dispose()
+    console = _console()
+    console.print(table(results, cfg.team.tz, text))
+    if not results.hits:
+        console.print("No past incident matches.")
+    elif results.more:
+        console.print(f"Showing the best {len(results.hits)}; narrow the search or raise --limit.")
 
 
 @command

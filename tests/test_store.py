@@ -26,6 +26,7 @@ import bot.store.tables  # noqa: F401  (the tables on SQLModel.metadata)
 from bot.store import Store, make_engine, migrate
 from bot.store.db import SQLITE_BUSY_TIMEOUT_MS, alembic_config
 from bot.store.fleet import Fleet
+from bot.store.search import made_by_migration
 from bot.store.tables import Incident, UTCDateTime
 
 TEAM = "T0WHEY"  # the emulator's workspace: rows are always written for one
@@ -41,6 +42,8 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def _not_apscheduler(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    if made_by_migration(name, type_):
+        return False  # the search index's own objects (SQLite FTS5 tables, PostgreSQL tsvector column)
     return not (type_ == "table" and name == JOB_TABLE) and not (
         type_ in ("index", "column", "unique_constraint", "foreign_key_constraint")
         and getattr(getattr(obj, "table", None), "name", None) == JOB_TABLE

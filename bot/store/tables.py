@@ -171,3 +171,17 @@ class Delivery(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=200)
     seen_at: datetime | None = _when(nullable=False)
+
+
+class IncidentSearch(SQLModel, table=True):
+    """An incident's words for history search (bot.store.search_text.document): its title, and its
+    details, runbook and retrospective's lessons. Migration 0004 adds the database's own index over
+    them (SQLite FTS5 kept in step by triggers; PostgreSQL a weighted tsvector column, GIN index)."""
+
+    __tablename__ = "incident_search"
+    incident_id: int = Field(
+        foreign_key="incident.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    team_id: str = Field(max_length=32, index=True)
+    title_text: str = Field(default="")  # weighs more in the ranking than the rest
+    search_text: str = Field(default="")

@@ -11,6 +11,7 @@ from bot.runbook.engine import assess_scale, recommend, suggest_runbook
 from bot.runbook.incident import Status, Step
 from bot.runbook.model import Runbook
 from bot.snapshot import Snapshot
+from bot.store.search import SearchRows
 from bot.store.tables import Incident
 from bot.usecases import assess, snapshots
 from bot.usecases.context import BOT_ACTOR, Env
@@ -106,6 +107,7 @@ def open_incident(env: Env, report: Report, reporter: str, channel: str, key: st
             )
         )
         assert incident.id is not None
+        SearchRows(repo).index(incident)
         repo.log(incident.id, Step.REPORT, runbook.id, reporter, report.summary)
         repo.log(incident.id, Step.ASSESS, assessment.level, BOT_ACTOR, "; ".join(assessment.reasons))
         incident_id = incident.id

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.runbook.incident import Action, Status, Step
+from bot.store.search import SearchRows
 from bot.store.tables import DecisionLog, Incident, Retrospective
 from bot.usecases.context import BOT_ACTOR, Deps, Env, advance, get
 from bot.usecases.ports import (
@@ -152,18 +153,16 @@ def submit(env: Env, incident_id: int, retro: RetroInput, user: str, key: str) -
         if not repo.claim(key):
             return {}
         new = advance(incident, Action.SUBMIT_RETRO)
-        repo.add_retrospective(
-            Retrospective(
-                team_id=env.team,
-                incident_id=incident_id,
-                what_went_wrong=retro.what_went_wrong.strip(),
-                root_cause=retro.root_cause.strip(),
-                what_we_change=retro.what_we_change.strip(),
-                submitted_by=user,
-            ),
-            list(retro.checklist),
-            incident.runbook_id,
+        row = Retrospective(
+            team_id=env.team,
+            incident_id=incident_id,
+            what_went_wrong=retro.what_went_wrong.strip(),
+            root_cause=retro.root_cause.strip(),
+            what_we_change=retro.what_we_change.strip(),
+            submitted_by=user,
         )
+        repo.add_retrospective(row, list(retro.checklist), incident.runbook_id)
+        SearchRows(repo).index(incident, row, retro.checklist)
         incident.status, incident.closed_at = new.status, env.now()
         repo.touch(incident)
         repo.log(incident_id, Step.RETRO, "closed", user, f"{len(retro.checklist)} checklist item(s)")

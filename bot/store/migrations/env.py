@@ -6,13 +6,15 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import bot.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.store.search import made_by_migration
 
 target_metadata = SQLModel.metadata
 
 
 def _ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """APScheduler owns its job table; autogenerate must leave it alone."""
-    return not (type_ == "table" and name == "apscheduler_jobs")
+    """APScheduler owns its job table, and the search index's own objects are made by hand in 0004:
+    autogenerate must leave them alone."""
+    return not (type_ == "table" and name == "apscheduler_jobs") and not made_by_migration(name, type_)
 
 
 def run() -> None:

@@ -1,0 +1,94 @@
+"""Search the mistake history: past incidents by their words and lessons, with filters.
+
+The query language is bot.store.search_query's; the ranking the database's (bot.store.search). A
+query's dates are days in the team's time zone. A query with no words and no filters finds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, tzinfo
+
+from bot.store.repo import Repo
+from bot.store.search import SearchRows
+from bot.store.search_query import SearchQuery, parse
+from bot.store.tables import Incident, Retrospective
+from bot.usecases.context import Env
+
+PAGE_SIZE = 10
+LIMIT_MAX = 100
+LESSON_MAX = 150
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: int
+    ref: str
+    title: str
+    date: datetime  # when it was reported (aware UTC)
+    runbook: str
+    scale: str
+    decision: str | None
+    status: str
+    lesson: str  # the retrospective's first line of what changes; empty before a retrospective
+
+
+@dataclass(frozen=True)
+class Results:
+    query: SearchQuery
+    hits: tuple[Hit, ...]
+    page: int
+    more: bool  # another page follows
+
+
+def lesson(retro: Retrospective | None) -> str:
+    """One line of what the team changed (else the root cause), cut to fit a table cell."""
+    if retro is None:
+        return ""
+    for text in (retro.what_we_change, retro.root_cause):
+        line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+        if line:
+            return line if len(line) <= LESSON_MAX else line[: LESSON_MAX - 1] + "…"
+    return ""
+
+
+def hit(incident: Incident, retro: Retrospective | None) -> Hit:
+    assert incident.id is not None and incident.created_at is not None
+    return Hit(
+        id=incident.id,
+        ref=incident.ref,
+        title=incident.title,
+        date=incident.created_at,
+        runbook=incident.runbook_id,
+        scale=incident.scale,
+        decision=incident.decision,
+        status=incident.status,
+        lesson=lesson(retro),
+    )
+
+
+def day_start(day: date | None, tz: tzinfo) -> datetime | None:
+    return None if day is None else datetime.combine(day, time(), tzinfo=tz)
+
+
+def search_in(repo: Repo, text: str, tz: tzinfo, *, page: int = 1, limit: int = PAGE_SIZE) -> Results:
+    """One page of hits, best first (page 1 is the first)."""
+    query = parse(text)
+    limit = max(1, min(limit, LIMIT_MAX))
+    page = max(1, page)
+    since = day_start(query.filters.since, tz)
+    # before:2026-03-02 means reported before that day began
+    before = day_start(query.filters.before, tz)
+    rows = SearchRows(repo).search(
+        query, limit=limit + 1, offset=(page - 1) * limit, since=since, before=before
+    )
+    hits = tuple(hit(incident, retro) for incident, retro in rows[:limit])
+    return Results(query, hits, page, len(rows) > limit)
+
+
+def search(env: Env, text: str, page: int = 1) -> Results:
+    with env.read() as repo:
+        return search_in(repo, text, env.config.team.tz, page=page)
+
+
+__all__ = ["Hit", "Results", "search", "search_in"]

@@ -1,0 +1,375 @@
+"""History search: words, phrases, prefixes and filters over incidents and their lessons, on SQLite
+(FTS5) and PostgreSQL (tsvector); hostile text is only ever words; the index follows the bot.
+
+Incidents are written through the bot's own store (as report and retrospective record them), or by
+walking a real incident through the Slack emulator; nothing of the bot is patched.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from alembic import command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+import tests.slack_helpers as h
+from bot.cli import app
+from bot.demo import DemoBot
+from bot.store import Store, make_engine, migrate
+from bot.store.db import alembic_config
+from bot.store.search import SearchRows
+from bot.store.search_query import parse
+from bot.store.tables import Incident, Retrospective
+from bot.usecases.history import search_in
+
+TEAM = h.TEAM_ID
+OTHER = "T0OTHER"
+TZ = ZoneInfo("Europe/London")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Past:
+    title: str
+    details: str = ""
+    runbook: str = "general"
+    scale: str = "small"
+    decision: str | None = None
+    status: str = "deciding"
+    reporter: str = h.REPORTER
+    day: str = "2026-03-01"
+    lessons: tuple[str, str, str] | None = None
+    checklist: list[str] = field(default_factory=list)
+    team: str = TEAM
+
+
+HISTORY = {
+    "welcome": Past(
+        "Welcome email sent to existing customers",
+        "Existing customers were added to the list that starts the welcome flow.",
+        runbook="email-campaign",
+        scale="medium",
+        decision="correct",
+        status="closed",
+        day="2026-03-01",
+        lessons=("Customers got the welcome series", "Lists trigger flows silently", "Flow lists are marked"),
+        checklist=["Send to a test list first"],
+    ),
+    "cheddar": Past(
+        "Wrong price on the cheddar kit",
+        "The product feed still had last year's price.",
+        runbook="pricing-error",
+        decision="no_action",
+        reporter="U0BOB",
+        day="2026-04-10",
+    ),
+    "italian": Past(
+        "Perché la fattura è sbagliata",
+        "Il cliente ha ricevuto una fattura con l'importo sbagliato.",
+        day="2026-05-02",
+    ),
+    "german": Past(
+        "Falsche Lieferadresse auf dem Versandetikett",
+        "Die Straße wurde beim Export nicht übernommen.",
+        day="2026-06-01",
+    ),
+    # Every word of "welcome email existing customers" once, and newer: relevance must beat recency.
+    "decoy": Past(
+        "Newsletter typo", "The email to existing customers had a typo in the welcome line.", day="2026-07-01"
+    ),
+    "elsewhere": Past("Welcome email sent to existing customers", "Another workspace's mistake.", team=OTHER),
+}
+
+
+def write(engine: Engine, past: Past, *, index: bool = True) -> int:
+    """One incident (and its retrospective), recorded as the bot records them."""
+    with Store(engine).transaction(past.team) as repo:
+        incident = repo.add_incident(
+            Incident(
+                team_id=past.team,
+                runbook_id=past.runbook,
+                title=past.title,
+                details=past.details,
+                reporter=past.reporter,
+                channel=h.INCIDENT_CHANNEL,
+                status=past.status,
+                scale=past.scale,
+                recommendation="correct",
+                decision=past.decision,
+                created_at=datetime.fromisoformat(past.day + "T10:00:00+00:00"),
+            )
+        )
+        assert incident.id is not None
+        retro = None
+        if past.lessons:
+            wrong, cause, change = past.lessons
+            retro = Retrospective(
+                team_id=past.team,
+                incident_id=incident.id,
+                what_went_wrong=wrong,
+                root_cause=cause,
+                what_we_change=change,
+                submitted_by=h.REVIEWER,
+            )
+            repo.add_retrospective(retro, past.checklist, past.runbook)
+        if index:
+            SearchRows(repo).index(incident, retro, past.checklist)
+        return incident.id
+
+
+@pytest.fixture
+def history(database_url: str) -> Iterator[tuple[Engine, dict[str, int]]]:
+    engine = make_engine(database_url)
+    migrate(engine)
+    ids = {name: write(engine, past) for name, past in HISTORY.items()}
+    yield engine, ids
+    engine.dispose()
+
+
+def found(engine: Engine, words: str, team: str = TEAM, limit: int = 50) -> list[int]:
+    with Store(engine).read(team) as repo:
+        return [hit.id for hit in search_in(repo, words, TZ, limit=limit).hits]
+
+
+def names(ids: dict[str, int], *wanted: str) -> list[int]:
+    return [ids[name] for name in wanted]
+
+
+def test_words_a_phrase_and_a_prefix(history: tuple[Engine, dict[str, int]]) -> None:
+    engine, ids = history
+    assert found(engine, "cheddar") == names(ids, "cheddar")
+    assert found(engine, '"test list"') == names(ids, "welcome"), "a phrase from a checklist item"
+    assert found(engine, '"list test"') == [], "a phrase keeps its order"
+    assert found(engine, "chedd*") == names(ids, "cheddar")
+    assert set(found(engine, "welc*")) == set(names(ids, "welcome", "decoy"))
+    assert found(engine, "lists trigger flows") == names(ids, "welcome"), "the retrospective's words"
+
+
+def test_the_obvious_match_is_ranked_first(history: tuple[Engine, dict[str, int]]) -> None:
+    engine, ids = history
+    assert found(engine, "welcome email existing customers") == names(ids, "welcome", "decoy")
+
+
+def test_each_filter(history: tuple[Engine, dict[str, int]]) -> None:
+    engine, ids = history
+    ours = {n for n, p in HISTORY.items() if p.team == TEAM}
+    assert found(engine, "runbook:pricing-error") == names(ids, "cheddar")
+    assert found(engine, "scale:MEDIUM") == names(ids, "welcome")
+    assert found(engine, "decision:no-action") == names(ids, "cheddar")
+    assert found(engine, "status:closed") == names(ids, "welcome")
+    assert set(found(engine, "status:open")) == {ids[n] for n in ours - {"welcome"}}
+    # Newest first when only filters are given.
+    assert found(engine, "since:2026-05-01") == names(ids, "decoy", "german", "italian")
+    assert found(engine, "before:2026-04-10") == names(ids, "welcome")
+    assert found(engine, "by:<@U0BOB>") == names(ids, "cheddar")
+    assert found(engine, "by:@U0BOB") == names(ids, "cheddar")
+    assert found(engine, "email runbook:email-campaign") == names(ids, "welcome")
+    assert found(engine, "email status:open") == names(ids, "decoy")
+    assert found(engine, "cheddar since:2026-05-01") == []
+
+
+def test_accents_are_folded_and_italian_and_german_are_found(history: tuple[Engine, dict[str, int]]) -> None:
+    engine, ids = history
+    assert found(engine, "perche") == names(ids, "italian")
+    assert found(engine, "PERCHÉ fattura sbagliata") == names(ids, "italian")
+    assert found(engine, "importo") == names(ids, "italian")
+    assert found(engine, "Lieferadresse") == names(ids, "german")
+    assert found(engine, "strasse ubernommen") == names(ids, "german")
+    assert found(engine, "Straße übernommen") == names(ids, "german")
+
+
+def test_english_inflections_are_found(history: tuple[Engine, dict[str, int]]) -> None:
+    engine, ids = history
+    assert set(found(engine, "emails")) == set(names(ids, "welcome", "decoy"))
+    assert found(engine, "prices") == names(ids, "cheddar")
+    assert found(engine, "triggered") == names(ids, "welcome")
+
+
+def test_another_workspace_is_never_found(history: tuple[Engine, dict[str, int]]) -> None:
+    engine, ids = history
+    for words in ("welcome email", "mistake", "status:open", "welc*", "since:2000-01-01"):
+        assert ids["elsewhere"] not in found(engine, words), words
+    assert found(engine, "welcome email sent", team=OTHER) == names(ids, "elsewhere")
+    assert found(engine, "cheddar", team=OTHER) == []
+
+
+HOSTILE = [
+    "",
+    "   ",
+    "***",
+    '"',
+    '"unclosed phrase',
+    "AND OR NOT",
+    "-cheddar",
+    "cheddar:",
+    ":::",
+    "NEAR(cheddar kit, 2)",
+    "title:cheddar",
+    "^cheddar",
+    "'; DROP TABLE incident; --",
+    "cheddar' OR '1'='1",
+    "!(a | b) & c:* <-> d",
+    "🙂🔥 🇮🇹",
+    "status:open OR 1=1",
+    "since:2026-02-30 before:tomorrow by:nobody",
+    "x" * 2000,
+    "perché " * 400,
+]
+
+
+@pytest.mark.parametrize("words", HOSTILE)
+def test_hostile_text_is_only_words(history: tuple[Engine, dict[str, int]], words: str) -> None:
+    engine, ids = history
+    hits = found(engine, words)
+    assert set(hits) <= {ids[n] for n, p in HISTORY.items() if p.team == TEAM}
+    if parse(words).empty:
+        assert hits == [], "no words and no filters find nothing, never the whole history"
+
+
+def test_nothing_asked_finds_nothing(history: tuple[Engine, dict[str, int]]) -> None:
+    engine, _ = history
+    assert found(engine, "") == [] and found(engine, "?! -- ''") == []
+    assert found(engine, "cheddar -- !!") != [], "punctuation around a word leaves the word"
+
+
+FRAGMENTS = st.sampled_from(
+    [
+        '"',
+        "*",
+        "-",
+        ":",
+        "'",
+        "(",
+        ")",
+        "\\",
+        "NEAR",
+        "AND",
+        "OR",
+        "NOT",
+        "status:open",
+        "runbook:general",
+        "since:2026-04-01",
+        "by:<@U0BOB>",
+        "welc*",
+        "email",
+        "perché",
+        "Straße",
+        "&",
+        "|",
+        "!",
+        "<->",
+        ";",
+        "%",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.one_of(st.text(max_size=40), FRAGMENTS), max_size=8).map(" ".join))
+def test_any_text_never_errs_nor_finds_more_than_its_filters_allow(
+    history: tuple[Engine, dict[str, int]], words: str
+) -> None:
+    engine, _ = history
+    query = parse(words)
+    with Store(engine).read(TEAM) as repo:
+        results = search_in(repo, words, TZ, limit=100)
+        since = (
+            None
+            if query.filters.since is None
+            else datetime.combine(query.filters.since, datetime.min.time(), TZ)
+        )
+        before = (
+            None
+            if query.filters.before is None
+            else datetime.combine(query.filters.before, datetime.min.time(), TZ)
+        )
+        allowed = SearchRows(repo).count_filtered(query, since, before)
+    assert len(results.hits) <= allowed
+    assert len({hit.id for hit in results.hits}) == len(results.hits)
+    if query.empty:
+        assert results.hits == ()
+
+
+def test_the_index_follows_a_real_incident_to_its_retrospective(live_bot: DemoBot) -> None:
+    bot = live_bot
+    engine = bot.runtime.engine
+    team = bot.runtime.team_id
+    incident_id = h.walk_to_retro_scheduled(bot)
+    assert found(engine, "welcome existing customers", team) == [incident_id], "indexed when reported"
+    assert found(engine, "automations", team) == [], "no retrospective yet"
+    h.fire_reminder(bot, incident_id)
+    h.hold_retro(bot)
+    # RETRO_VALUES: "Check a list's automations before adding contacts", "Flow-triggering lists are marked."
+    assert found(engine, "automations", team) == [incident_id]
+    with Store(engine).read(team) as repo:
+        (hit,) = search_in(repo, '"flow triggering"', TZ).hits
+    assert hit.lesson == h.RETRO_VALUES["what_we_change"]
+    assert hit.ref == f"OOPS-{incident_id}" and hit.title == h.SUMMARY
+
+
+def test_the_migration_indexes_incidents_already_there(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        command.upgrade(alembic_config(engine), "0003")
+        ids = {name: write(engine, past, index=False) for name, past in HISTORY.items()}
+        with engine.connect() as conn:
+            assert "incident_search" not in {r[0] for r in conn.execute(_tables(engine))}
+        migrate(engine)
+        assert found(engine, "perche") == names(ids, "italian")
+        assert found(engine, '"test list"') == names(ids, "welcome"), "checklist items are indexed too"
+        assert found(engine, "flows") == names(ids, "welcome"), "so are the retrospective's lessons"
+        assert found(engine, "welcome email sent", team=OTHER) == names(ids, "elsewhere")
+    finally:
+        engine.dispose()
+
+
+def _tables(engine: Engine) -> Any:
+    if engine.dialect.name == "sqlite":
+        return text("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return text("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")
+
+
+def _oops(*args: str, database_url: str) -> Any:
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith(("SLACK_", "OOPS_"))}
+    env.update({"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb", "OOPS_DATABASE_URL": database_url})
+    here = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        return CliRunner().invoke(app, list(args), env=env, prog_name="oops")
+    finally:
+        os.chdir(here)
+
+
+def test_oops_history_search_prints_a_table(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    migrate(engine)
+    for past in HISTORY.values():
+        if past.team == TEAM:
+            write(engine, past)
+    engine.dispose()
+
+    result = _oops("history", "search", "emails", "--team", TEAM, database_url=sqlite_url)
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if "OOPS-" in line]
+    assert len(rows) == 2 and "Welcome email sent" in rows[0] and "Newsletter typo" in rows[1], result.stdout
+    assert "Flow lists are marked" in rows[0] and "01 Mar 2026" in rows[0]
+
+    limited = _oops("history", "search", "emails", "--limit", "1", database_url=sqlite_url)
+    assert limited.exit_code == 0, limited.output
+    assert sum("OOPS-" in line for line in limited.stdout.splitlines()) == 1
+    assert "raise --limit" in limited.stdout
+
+    none = _oops("history", "search", "zebra", database_url=sqlite_url)
+    assert none.exit_code == 0 and "No past incident matches" in none.stdout
+    empty = _oops("history", "search", "--", "!!", database_url=sqlite_url)
+    assert empty.exit_code == 2 and "Give some words" in empty.output
