@@ -8,6 +8,7 @@ walking a real incident through the Slack emulator; nothing of the bot is patche
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,7 +29,7 @@ from bot.demo import DemoBot
 from bot.store import Store, make_engine, migrate
 from bot.store.db import alembic_config
 from bot.store.search import SearchRows
-from bot.store.search_query import parse
+from bot.store.search_query import fts5_match, parse, tsquery
 from bot.store.tables import Incident, Retrospective
 from bot.usecases.history import search_in
 
@@ -373,3 +374,17 @@ def test_oops_history_search_prints_a_table(sqlite_url: str) -> None:
     assert none.exit_code == 0 and "No past incident matches" in none.stdout
     empty = _oops("history", "search", "--", "!!", database_url=sqlite_url)
     assert empty.exit_code == 2 and "Give some words" in empty.output
+
+
+def test_the_database_sees_only_quoted_lexemes() -> None:
+    """Whatever is typed, FTS5 gets `"…"` strings joined by AND, PostgreSQL `'…'` lexemes and operators."""
+    for words in [*HOSTILE, 'welcome "test list" welc* -x OR y:z', 'say "it"s" \\ back\\slash']:
+        query = parse(words)
+        for part in fts5_match(query).split(" AND ") if query.terms else []:
+            assert re.fullmatch(r'"[^"]+"( \*)?', part), (words, part)
+        stripped = re.sub(r"'[^']+'", "", tsquery(query))
+        assert set(stripped) <= set(" &()<->:*"), (words, tsquery(query))
+    query = parse('"test list" welc* emails by:<@U0BOB> status:closed')
+    assert fts5_match(query) == '"test list" AND "welc" * AND "email"'
+    assert tsquery(query) == "('test' <-> 'list') & 'welc':* & 'email'"
+    assert (query.filters.by, query.filters.status) == ("U0BOB", "closed")
