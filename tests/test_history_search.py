@@ -161,6 +161,16 @@ def test_the_obvious_match_is_ranked_first(history: tuple[Engine, dict[str, int]
     assert found(engine, "welcome email existing customers") == names(ids, "welcome", "decoy")
 
 
+def test_pages_follow_the_ranking(history: tuple[Engine, dict[str, int]]) -> None:
+    engine, ids = history
+    with Store(engine).read(TEAM) as repo:
+        first = search_in(repo, "welcome email existing customers", TZ, page=1, limit=1)
+        second = search_in(repo, "welcome email existing customers", TZ, page=2, limit=1)
+    assert [hit.id for hit in first.hits] == names(ids, "welcome") and first.more
+    assert [hit.id for hit in second.hits] == names(ids, "decoy") and not second.more
+    assert first.hits[0].lesson == "Flow lists are marked" and second.hits[0].lesson == ""
+
+
 def test_each_filter(history: tuple[Engine, dict[str, int]]) -> None:
     engine, ids = history
     ours = {n for n, p in HISTORY.items() if p.team == TEAM}
@@ -330,6 +340,11 @@ def test_the_migration_indexes_incidents_already_there(database_url: str) -> Non
         assert found(engine, '"test list"') == names(ids, "welcome"), "checklist items are indexed too"
         assert found(engine, "flows") == names(ids, "welcome"), "so are the retrospective's lessons"
         assert found(engine, "welcome email sent", team=OTHER) == names(ids, "elsewhere")
+        command.downgrade(alembic_config(engine), "0003")  # and back: the index's own objects go too
+        with engine.connect() as conn:
+            assert not [r[0] for r in conn.execute(_tables(engine)) if r[0].startswith("incident_search")]
+        migrate(engine)
+        assert found(engine, "perche") == names(ids, "italian")
     finally:
         engine.dispose()
 

@@ -27,7 +27,7 @@ FTS_TABLE = "incident_search_fts"
 TSV_COLUMN = "search_tsv"
 TSV_INDEX = "ix_incident_search_tsv"
 CLOSED = "closed"
-TITLE_WEIGHT = 4.0  # bm25: a word in the title counts as four elsewhere (PostgreSQL: weight A against B)
+TITLE_WEIGHT = 4.0  # bm25: a title word counts four times; PostgreSQL: weight A (1.0) against B (0.4)
 S = TypeVar("S", bound=Any)  # a select statement
 
 
