@@ -347,10 +347,13 @@ def history_search(
     finally:
         engine.dispose()
     console = _console()
-    console.print(table(results, cfg.team.tz, text))
     if not results.hits:
-        console.print("No past incident matches.")
-    elif results.more:
+        console.print(
+            f"No past incident matches {text!r}. Try fewer words, a prefix such as welc*, or no filters."
+        )
+        return
+    console.print(table(results, cfg.team.tz, text))
+    if results.more:
         console.print(f"Showing the best {len(results.hits)}; narrow the search or raise --limit.")
 
 

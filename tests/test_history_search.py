@@ -386,7 +386,8 @@ def test_oops_history_search_prints_a_table(sqlite_url: str) -> None:
     assert "raise --limit" in limited.stdout
 
     none = _oops("history", "search", "zebra", database_url=sqlite_url)
-    assert none.exit_code == 0 and "No past incident matches" in none.stdout
+    assert none.exit_code == 0 and "No past incident matches 'zebra'" in none.stdout
+    assert "Try fewer words" in none.stdout and "┏" not in none.stdout, "no empty table"
     empty = _oops("history", "search", "--", "!!", database_url=sqlite_url)
     assert empty.exit_code == 2 and "Give some words" in empty.output
 
