@@ -8,7 +8,6 @@ or by walking a real incident through the emulator; nothing of the bot is patche
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,10 +16,8 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import Engine, text
-from typer.testing import CliRunner
 
 import tests.slack_helpers as h
-from bot.cli import app
 from bot.config import AppConfig, Checklists, load_config
 from bot.demo import DemoBot, demo_bot
 from bot.slack import ids
@@ -32,6 +29,7 @@ from bot.store.db import alembic_config
 from bot.store.tables import ChecklistItem, Incident, Retrospective
 from bot.usecases.checklists import Checklist, Item, Query, checklist_of, merge, parse_query
 from slack_emulator import Ephemeral, Message
+from tests.cli_helpers import oops
 from tests.test_config import _assert_names, _error, _line_of, _shipped_with
 
 TEAM = h.TEAM_ID
@@ -326,17 +324,6 @@ def test_two_hundred_long_items_fit_slacks_limits_and_say_how_many_more() -> Non
 # oops checklist -------------------------------------------------------------------------------------
 
 
-def _oops(*args: str, database_url: str) -> Any:
-    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith(("SLACK_", "OOPS_"))}
-    env.update({"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb", "OOPS_DATABASE_URL": database_url})
-    here = Path.cwd()
-    os.chdir(ROOT)
-    try:
-        return CliRunner().invoke(app, list(args), env=env, prog_name="oops")
-    finally:
-        os.chdir(here)
-
-
 def test_oops_checklist_markdown_for_a_wiki(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
     migrate(engine)
@@ -344,7 +331,7 @@ def test_oops_checklist_markdown_for_a_wiki(sqlite_url: str) -> None:
     write_history(engine, TEAM, [("pricing-error", ["Check the price in the product [feed]"])])
     engine.dispose()
 
-    result = _oops("checklist", "--runbook", "email-campaign", "--markdown", database_url=sqlite_url)
+    result = oops("checklist", "--runbook", "email-campaign", "--markdown", OOPS_DATABASE_URL=sqlite_url)
 
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -356,9 +343,9 @@ def test_oops_checklist_markdown_for_a_wiki(sqlite_url: str) -> None:
         "- [ ] Check the price in the product feed",
     ]
     assert f"  - _learnt from 2 incidents: OOPS-{four}, OOPS-{three} · email-campaign · last" in result.stdout
-    everything = _oops("checklist", "--markdown", database_url=sqlite_url)
+    everything = oops("checklist", "--markdown", OOPS_DATABASE_URL=sqlite_url)
     assert "- [ ] Check the price in the product \\[feed\\]" in everything.stdout
-    table = _oops("checklist", database_url=sqlite_url)
+    table = oops("checklist", OOPS_DATABASE_URL=sqlite_url)
     assert table.exit_code == 0 and "send to the test list first, always" in table.stdout, table.output
 
 
@@ -368,10 +355,10 @@ def test_oops_checklist_asks_which_workspace_when_there_are_several(sqlite_url: 
     write_history(engine)
     write_history(engine, OTHER, [("general", ["Ask finance before changing a price"])])
     engine.dispose()
-    several = _oops("checklist", "--markdown", database_url=sqlite_url)
+    several = oops("checklist", "--markdown", OOPS_DATABASE_URL=sqlite_url)
     assert several.exit_code == 2, several.output
     assert f"several workspaces ({OTHER}, {TEAM})" in several.stderr, several.output
-    other = _oops("checklist", "--markdown", "--team", OTHER, database_url=sqlite_url)
+    other = oops("checklist", "--markdown", "--team", OTHER, OOPS_DATABASE_URL=sqlite_url)
     assert [line for line in other.stdout.splitlines() if line.startswith("- [ ]")] == [
         "- [ ] Ask finance before changing a price"
     ]

@@ -16,34 +16,16 @@ from pathlib import Path
 import pytest
 import yaml
 from sqlalchemy import create_engine, inspect, text
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
 from bot.cli import app
 from bot.manifest import build_manifest
 from bot.store.db import make_engine, migrate, normalise_url
+from tests.cli_helpers import ROOT, oops
 
-ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = ("serve", "manifest", "check", "demo")
 HTTP_URL = "https://oops.example.com/slack/events"
 PASSWORD = "s3cret-pw"
-
-
-def _env(**extra: str) -> dict[str, str | None]:
-    """No Slack or oops settings from the caller's environment; wide enough that rich never folds."""
-    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith(("SLACK_", "OOPS_"))}
-    env.update({"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})
-    env.update(extra)
-    return env
-
-
-def oops(*args: str, **env: str) -> Result:
-    """Run `oops ARGS` in-process from the repository root, as a person would from a checkout."""
-    here = Path.cwd()
-    os.chdir(ROOT)
-    try:
-        return CliRunner().invoke(app, list(args), env=_env(**env), prog_name="oops")
-    finally:
-        os.chdir(here)
 
 
 def _show(result: Result) -> str:

@@ -7,7 +7,6 @@ walking a real incident through the Slack emulator; nothing of the bot is patche
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,10 +20,8 @@ from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
-from typer.testing import CliRunner
 
 import tests.slack_helpers as h
-from bot.cli import app
 from bot.demo import DemoBot
 from bot.store import Store, make_engine, migrate
 from bot.store.db import alembic_config
@@ -32,6 +29,7 @@ from bot.store.search import SearchRows
 from bot.store.search_query import fts5_match, parse, tsquery
 from bot.store.tables import Incident, Retrospective
 from bot.usecases.history import search_in
+from tests.cli_helpers import oops
 
 TEAM = h.TEAM_ID
 OTHER = "T0OTHER"
@@ -355,17 +353,6 @@ def _tables(engine: Engine) -> Any:
     return text("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")
 
 
-def _oops(*args: str, database_url: str) -> Any:
-    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith(("SLACK_", "OOPS_"))}
-    env.update({"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb", "OOPS_DATABASE_URL": database_url})
-    here = Path.cwd()
-    os.chdir(ROOT)
-    try:
-        return CliRunner().invoke(app, list(args), env=env, prog_name="oops")
-    finally:
-        os.chdir(here)
-
-
 def test_oops_history_search_prints_a_table(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
     migrate(engine)
@@ -374,21 +361,21 @@ def test_oops_history_search_prints_a_table(sqlite_url: str) -> None:
             write(engine, past)
     engine.dispose()
 
-    result = _oops("history", "search", "emails", "--team", TEAM, database_url=sqlite_url)
+    result = oops("history", "search", "emails", "--team", TEAM, OOPS_DATABASE_URL=sqlite_url)
     assert result.exit_code == 0, result.output
     rows = [line for line in result.stdout.splitlines() if "OOPS-" in line]
     assert len(rows) == 2 and "Welcome email sent" in rows[0] and "Newsletter typo" in rows[1], result.stdout
     assert "Flow lists are marked" in rows[0] and "01 Mar 2026" in rows[0]
 
-    limited = _oops("history", "search", "emails", "--limit", "1", database_url=sqlite_url)
+    limited = oops("history", "search", "emails", "--limit", "1", OOPS_DATABASE_URL=sqlite_url)
     assert limited.exit_code == 0, limited.output
     assert sum("OOPS-" in line for line in limited.stdout.splitlines()) == 1
     assert "raise --limit" in limited.stdout
 
-    none = _oops("history", "search", "zebra", database_url=sqlite_url)
+    none = oops("history", "search", "zebra", OOPS_DATABASE_URL=sqlite_url)
     assert none.exit_code == 0 and "No past incident matches 'zebra'" in none.stdout
     assert "Try fewer words" in none.stdout and "┏" not in none.stdout, "no empty table"
-    empty = _oops("history", "search", "--", "!!", database_url=sqlite_url)
+    empty = oops("history", "search", "--", "!!", OOPS_DATABASE_URL=sqlite_url)
     assert empty.exit_code == 2 and "Give some words" in empty.output
 
 
