@@ -11,16 +11,15 @@ import json
 import re
 
 from slack_bolt import App
-from slack_bolt.context.respond import Respond
 
 from bot.slack import ids
-from bot.slack.common import Body, ack_only, guarded
+from bot.slack.common import Body, ack_only, guarded, respond
 from bot.slack.payloads import action_key, user_id
 from bot.slack.views.checklist import checklist_message
 from bot.slack.views.common import esc, user, when
 from bot.usecases import checklists
 from bot.usecases.context import Deps, Env
-from bot.usecases.ports import Undelivered, UserError
+from bot.usecases.ports import UserError
 
 COMMAND = re.compile(r"^checklist(?:\s+(?P<query>.*))?$", re.IGNORECASE | re.DOTALL)
 
@@ -30,23 +29,12 @@ def wanted(text: str) -> bool:
     return COMMAND.match(text) is not None
 
 
-def _respond(body: Body, text: str, blocks: list[dict[str, object]], *, replace: bool) -> None:
-    url = body.get("response_url")
-    if not url:
-        raise Undelivered("no_response_url")
-    response = Respond(response_url=str(url))(
-        text=text, blocks=blocks, response_type="ephemeral", replace_original=replace or None
-    )
-    if response.status_code != 200:
-        raise Undelivered(f"http_{response.status_code}", transient=response.status_code >= 500)
-
-
 def show(env: Env, body: Body) -> None:
     """The answer to `/oops checklist …` (its ack has gone already)."""
     match = COMMAND.match(" ".join((body.get("text") or "").split()))
     query = checklists.parse_query((match and match.group("query")) or "", env.runbooks)
     text, blocks = checklist_message(checklists.build(env, query), env.config.team.tz)
-    _respond(body, text, blocks, replace=False)
+    respond(body, text, blocks, replace=False)
 
 
 def _button(body: Body) -> tuple[int, str]:
@@ -68,7 +56,7 @@ def retire(env: Env, body: Body) -> None:
         sources = f" (learnt from {', '.join(done.refs)})" if done.refs else ""
         notice = f"✅ {user(done.by)} retired “{esc(done.text)}”{sources} on {when(done.at, tz)}."
     text, blocks = checklist_message(checklists.build(env, query), tz, notice=notice)
-    _respond(body, text, blocks, replace=True)
+    respond(body, text, blocks, replace=True)
 
 
 def register(app: App, deps: Deps) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
+from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.runbook.incident import Action
@@ -144,3 +145,16 @@ def open_modal(client: WebClient, body: Body, view: dict[str, Any]) -> None:
 def ack_only(ack: Ack) -> None:
     """Answer Slack now: the lazy step does the work, or (for a picker) the button that follows."""
     ack()
+
+
+def respond(body: Body, text: str, blocks: list[dict[str, Any]], *, replace: bool) -> None:
+    """An answer only the person sees, through the request's response_url; ``replace`` redraws the
+    ephemeral message a button sits in."""
+    url = body.get("response_url")
+    if not url:
+        raise Undelivered("no_response_url")
+    response = Respond(response_url=str(url))(
+        text=text, blocks=blocks, response_type="ephemeral", replace_original=replace or None
+    )
+    if response.status_code != 200:
+        raise Undelivered(f"http_{response.status_code}", transient=response.status_code >= 500)
