@@ -25,6 +25,7 @@ RETRO_WHEN = "oops.retro.when"
 RETRO_SCHEDULE = "oops.retro.schedule"
 RETRO_START = "oops.retro.start"
 RETRO_HOLD = "oops.retro.hold"  # the same modal, from step 5, before the reminder
+SEARCH_MORE = "oops.search.more"  # value: {"q": the query, capped, "p": the page to show}
 CHECKLIST_RETIRE = "oops.checklist.retire"  # value: {"item": row id, "q": the checklist's query}
 
 # Every input in our modals uses this action id; blocks are told apart by block_id.

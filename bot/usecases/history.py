@@ -31,6 +31,8 @@ class Hit:
     decision: str | None
     status: str
     lesson: str  # the retrospective's first line of what changes; empty before a retrospective
+    channel: str = ""  # where its thread is
+    header_ts: str | None = None  # its header message, once posted (its thread's link)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ def hit(incident: Incident, retro: Retrospective | None) -> Hit:
         decision=incident.decision,
         status=incident.status,
         lesson=lesson(retro),
+        channel=incident.channel,
+        header_ts=incident.header_ts,
     )
 
 
