@@ -187,6 +187,47 @@ def test_each_filter(history: tuple[Engine, dict[str, int]]) -> None:
     assert found(engine, "cheddar since:2026-05-01") == []
 
 
+# Written in this order, so their ids do not follow their dates (as after an import).
+PARCELS = {
+    "autumn": Past("Parcel labels printed twice", day="2026-09-01"),
+    "winter": Past("Parcel tracking links broken", day="2026-01-01"),
+    "spring": Past("Parcel weight wrong on the invoice", day="2026-05-01"),
+}
+
+
+@pytest.fixture
+def parcels(database_url: str) -> Iterator[tuple[Engine, dict[str, int]]]:
+    engine = make_engine(database_url)
+    migrate(engine)
+    ids = {name: write(engine, past) for name, past in PARCELS.items()}
+    yield engine, ids
+    engine.dispose()
+
+
+def test_date_filters_hold_when_ids_do_not_follow_dates(parcels: tuple[Engine, dict[str, int]]) -> None:
+    engine, ids = parcels
+    assert found(engine, "parcel since:2026-08-01") == names(ids, "autumn")
+    assert found(engine, "parcel before:2026-02-01") == names(ids, "winter")
+    assert found(engine, "parcel since:2026-04-01 before:2026-06-01") == names(ids, "spring")
+    assert found(engine, "parcel since:2027-01-01") == []
+    assert found(engine, "parcel before:2025-01-01") == []
+    assert set(found(engine, "parcel since:2025-01-01")) == set(ids.values())
+
+
+def test_only_the_newest_matches_are_ranked(database_url: str) -> None:
+    """A word matching more incidents than the ranking window is ranked among its newest matches."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    dense = write(engine, Past("Labels: parcel parcel parcel", "A parcel, a parcel.", day="2025-06-01"))
+    newer = {write(engine, past) for past in PARCELS.values()}
+    with Store(engine).read(TEAM) as repo:
+        ranked = SearchRows(repo).search(parse("parcel"), limit=10)
+        windowed = SearchRows(repo, window=3).search(parse("parcel"), limit=10)
+    engine.dispose()
+    assert ranked[0][0].id == dense, "with the whole history in the window, the densest match leads"
+    assert {incident.id for incident, _ in windowed} == newer, "a window of 3: the three newest"
+
+
 def test_accents_are_folded_and_italian_and_german_are_found(history: tuple[Engine, dict[str, int]]) -> None:
     engine, ids = history
     assert found(engine, "perche") == names(ids, "italian")
