@@ -388,6 +388,28 @@ def test_the_migration_indexes_incidents_already_there(database_url: str) -> Non
         engine.dispose()
 
 
+def test_the_prefix_migration_keeps_what_was_indexed(database_url: str) -> None:
+    """0005 remakes SQLite's index with prefixes: what 0004 indexed is found after, and after going back."""
+    engine = make_engine(database_url)
+    try:
+        command.upgrade(alembic_config(engine), "0004")
+        ids = {name: write(engine, past) for name, past in HISTORY.items()}
+        migrate(engine)
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'incident_search_fts'"))
+                assert "prefix='2 3 4'" in ddl.scalar_one()
+        assert found(engine, "chedd*") == names(ids, "cheddar")
+        assert set(found(engine, "we*")) == set(names(ids, "welcome", "decoy"))
+        assert found(engine, '"test list"') == names(ids, "welcome")
+        later = write(engine, Past("Cheddar price wrong again", day="2026-08-01"))
+        assert found(engine, "ched*") == [later, ids["cheddar"]], "the triggers feed the new index"
+        command.downgrade(alembic_config(engine), "0004")
+        assert found(engine, "ched*") == [later, ids["cheddar"]]
+    finally:
+        engine.dispose()
+
+
 def _tables(engine: Engine) -> Any:
     if engine.dialect.name == "sqlite":
         return text("SELECT name FROM sqlite_master WHERE type = 'table'")
