@@ -15,6 +15,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
 import tests.slack_helpers as h
 from bot.demo import DemoBot
 from bot.runbook.incident import Status
@@ -27,7 +31,7 @@ from bot.store.tables import Incident
 from bot.usecases.checklists import Item
 from bot.usecases.history import PAGE_SIZE, Hit, Results
 from bot.usecases.home import Home, Waiting
-from slack_emulator import SlackDriver
+from slack_emulator import SlackDriver, SlackEmulator
 from slack_emulator.blockkit import validate_home_view
 from tests.test_history_search import HISTORY, OTHER, Past, write
 from tests.test_views_limits import _check_blocks, _check_modal, _mrkdwn_texts, _stray_angles
@@ -261,6 +265,20 @@ def test_each_part_is_capped_and_says_how_many_more(sqlite_bot: DemoBot) -> None
     assert len(_ids(view, "checklist")) == 5 and "and 3 more: `/oops checklist`" in said
 
 
+def test_a_refused_publish_is_logged_and_the_next_opening_draws_the_home(
+    sqlite_bot: DemoBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = sqlite_bot
+    bot.emulator.fail_next("views.publish", status=200, error="invalid_arguments")
+    with caplog.at_level("WARNING", logger="bot.slack"):
+        assert bot.driver.open_home(h.REPORTER).status == 200
+        bot.settle()
+    assert bot.emulator.home_view(h.REPORTER) is None
+    assert "publish on OOPS-None: Slack refused a call (invalid_arguments)" in caplog.text
+    assert "Traceback" not in caplog.text
+    _open_home(bot)
+
+
 # ---------------------------------------------------------------------------------------------- search
 
 
@@ -447,3 +465,45 @@ def test_the_home_and_the_modal_fit_slacks_limits_at_extreme_sizes() -> None:
         ]
         assert len(buttons) == (1 if results.more else 0) and all(len(b["value"]) <= 2000 for b in buttons)
         assert len(_query_kept(view)) <= 3000
+
+
+# ---------------------------------------------------------------------------------------------- emulator
+
+
+def test_the_emulators_views_publish_behaves_like_slacks() -> None:
+    """The Home tab double the tests above trust: it keeps one view per person, refuses what Slack
+    refuses (a modal, too many blocks, a submit button, an unknown person, a stale hash)."""
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "hello"}}
+    with SlackEmulator() as emu:
+        client = WebClient(token=emu.bot_token, base_url=emu.base_url)
+        first = client.views_publish(user_id="U0AILSA", view={"type": "home", "blocks": [section]})
+        assert first["view"]["type"] == "home" and first["view"]["blocks"][0]["block_id"]
+        again = client.views_publish(user_id="U0AILSA", view={"type": "home", "blocks": [section] * 2})
+        assert again["view"]["id"] == first["view"]["id"], "a person has one Home tab"
+        assert len((emu.home_view("U0AILSA") or {})["blocks"]) == 2 and emu.home_view("U0JO") is None
+        refused = {
+            "modal": (
+                {"type": "modal", "title": {"type": "plain_text", "text": "t"}, "blocks": [section]},
+                "U0AILSA",
+            ),
+            "101 blocks": ({"type": "home", "blocks": [section] * 101}, "U0AILSA"),
+            "submit": (
+                {"type": "home", "submit": {"type": "plain_text", "text": "Go"}, "blocks": [section]},
+                "U0AILSA",
+            ),
+            "long text": (
+                {"type": "home", "blocks": [{**section, "text": {"type": "mrkdwn", "text": "x" * 3001}}]},
+                "U0AILSA",
+            ),
+            "nobody": ({"type": "home", "blocks": [section]}, "U0NOBODY"),
+        }
+        for name, (view, user) in refused.items():
+            with pytest.raises(SlackApiError) as caught:
+                client.views_publish(user_id=user, view=view)
+            assert caught.value.response["error"] == "invalid_arguments", name
+        with pytest.raises(SlackApiError) as stale:
+            client.views_publish(
+                user_id="U0AILSA", view={"type": "home", "blocks": [section]}, hash="1.stale"
+            )
+        assert stale.value.response["error"] == "hash_conflict"
+        assert len((emu.home_view("U0AILSA") or {})["blocks"]) == 2, "a refused publish changes nothing"

@@ -8,6 +8,7 @@ refined, and shows the same results as `/oops search` (bot.slack.views.search) b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, tzinfo
 from typing import Any
 
@@ -75,12 +76,12 @@ def waits_on(item: Waiting, tz: tzinfo) -> str:
     return item.status.label.lower()
 
 
-def _ref(item: Waiting, links: Any) -> str:
+def _ref(item: Waiting, links: Mapping[int, str]) -> str:
     link = links.get(item.hit.id, "")
     return f"<{link}|{item.hit.ref}>" if link else item.hit.ref
 
 
-def _open_block(item: Waiting, links: Any, tz: tzinfo) -> SectionBlock:
+def _open_block(item: Waiting, links: Mapping[int, str], tz: tzinfo) -> SectionBlock:
     hit = item.hit
     reported = hit.date.astimezone(tz).strftime("%d %b %Y")
     who = f"reported by {user(item.reporter)} on {reported}"
@@ -89,7 +90,7 @@ def _open_block(item: Waiting, links: Any, tz: tzinfo) -> SectionBlock:
     return SectionBlock(block_id=f"open:{hit.id}", text=_md(text))
 
 
-def _retro_block(item: Waiting, links: Any, tz: tzinfo) -> SectionBlock:
+def _retro_block(item: Waiting, links: Mapping[int, str], tz: tzinfo) -> SectionBlock:
     if item.status is Status.RETRO_DUE:
         when = "due now (the reminder is in its thread)"
     else:
