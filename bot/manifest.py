@@ -19,6 +19,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "chat.getPermalink": None,
     "views.open": None,
     "views.update": None,
+    "views.publish": None,  # the App Home tab
     # Looking for a post whose outcome was lost, by its metadata, before posting it again.
     "conversations.history": "channels:history",
     "conversations.replies": "channels:history",
@@ -26,6 +27,8 @@ METHOD_SCOPES: dict[str, str | None] = {
 # Post in department channels the bot was not invited to (public channels only); read private
 # channels' history the same way as public ones when the bot is a member.
 EXTRA_SCOPES = ["commands", "chat:write.public", "groups:history"]
+# Events the bot subscribes to (none needs a scope): opening its Home tab redraws it.
+BOT_EVENTS = ["app_home_opened"]
 
 
 def bot_scopes() -> list[str]:
@@ -41,9 +44,11 @@ def build_manifest(name: str = "oops", http_url: str | None = None) -> dict[str,
         "should_escape": False,
     }
     interactivity: dict[str, Any] = {"is_enabled": True}
+    events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
     if http_url:
         command["url"] = http_url
         interactivity["request_url"] = http_url
+        events["request_url"] = http_url
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
@@ -52,11 +57,19 @@ def build_manifest(name: str = "oops", http_url: str | None = None) -> dict[str,
             "background_color": "#3b2e5a",
         },
         "features": {
+            # The Home tab shows the team's open incidents, retrospectives, lessons and a search; the
+            # Messages tab keeps the direct messages the bot sends, read-only (it reads no messages).
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
+            },
             "bot_user": {"display_name": name[:80], "always_online": True},
             "slash_commands": [command],
         },
         "oauth_config": {"scopes": {"bot": bot_scopes()}},
         "settings": {
+            "event_subscriptions": events,
             "interactivity": interactivity,
             "org_deploy_enabled": False,
             "socket_mode_enabled": http_url is None,

@@ -81,6 +81,24 @@ def validate_view(view: dict[str, Any]) -> list[str]:
     return errors
 
 
+def validate_home_view(view: dict[str, Any]) -> list[str]:
+    """Slack-style error strings for a Home tab view (views.publish): type home, at most 100 blocks
+    with Block Kit's text limits, and no submit or close button (a home is no modal)."""
+    errors: list[str] = []
+    if view.get("type") != "home":
+        errors.append("views.publish only takes a view of type home [json-pointer:/view/type]")
+    for key in ("submit", "close"):
+        if view.get(key):
+            errors.append(f"a home view has no {key} [json-pointer:/view/{key}]")
+    if errors:
+        return errors
+    try:
+        View(**view).validate_json()
+    except Exception as exc:
+        return [f"{exc} [json-pointer:/view]"]
+    return _validate_blocks(list(view.get("blocks") or []), "/view/blocks")
+
+
 def _validate_blocks(blocks: list[Any], pointer: str) -> list[str]:
     errors: list[str] = []
     seen: set[str] = set()

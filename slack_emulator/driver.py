@@ -194,6 +194,64 @@ class SlackSide(Generic[R]):
         """Deliver an Events API ``event_callback`` wrapping ``event``."""
         return self._deliver_event(self.event_envelope(event, event_id=event_id))
 
+    # ------------------------------------------------------------------ the App Home tab
+
+    def open_home(self, user: str = "U0AILSA", *, tab: str = "home") -> R:
+        """The person opens the app's Home tab (or its Messages tab): Slack sends app_home_opened, with
+        the home view as last published, if any."""
+        event: dict[str, Any] = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": self.emulator.resolve_channel(user) or "",
+            "tab": tab,
+            "event_ts": self._action_ts(),
+        }
+        view = self.emulator.home_view(user)
+        if tab == "home" and view is not None:
+            event["view"] = view
+        return self.send_event(event, event_id=f"Ev{time.time_ns()}")
+
+    def home_click(self, action_id: str, *, user: str = "U0AILSA", value: str | None = None) -> R:
+        """Press a button in the person's Home tab: block_actions from a view (container type view, the
+        home view with its state, a trigger_id; no channel and no response_url)."""
+        view = self.emulator.home_view(user)
+        if view is None:
+            raise LookupError(f"no home view was published for {user}")
+        block, element = _find_element(
+            view["blocks"], action_id, value=value, types={"button"}, where=f"the home of {user}"
+        )
+        action: dict[str, Any] = {
+            "action_id": element["action_id"],
+            "block_id": block.get("block_id", ""),
+            "text": copy.deepcopy(element.get("text")),
+            "type": "button",
+            "action_ts": self._action_ts(),
+        }
+        if "value" in element:
+            action["value"] = element["value"]
+        values: dict[str, dict[str, Any]] = {}
+        for b in view["blocks"]:
+            for e in block_elements(b):
+                if e.get("type") in STATEFUL_ELEMENTS:
+                    values.setdefault(b.get("block_id", ""), {})[e["action_id"]] = state_entry(
+                        e, None, use_initial=True
+                    )
+        view["state"] = {"values": values}
+        payload = {
+            "type": "block_actions",
+            "user": self._user(user),
+            "api_app_id": self.api_app_id,
+            "token": self.verification_token,
+            "container": {"type": "view", "view_id": view["id"]},
+            "trigger_id": self.emulator.new_trigger_id(user),
+            "team": self._team(),
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "view": view,
+            "actions": [action],
+        }
+        return self._deliver_interaction(payload, f"home click {action_id}")
+
     # ------------------------------------------------------------------ messages: clicks and selects
 
     def _locate(self, channel: str, ts: str) -> tuple[str, Message | Ephemeral]:

@@ -30,6 +30,7 @@ from slack_emulator import history
 from slack_emulator.blockkit import (
     INTERACTIVE_ELEMENTS,
     block_elements,
+    validate_home_view,
     validate_message_blocks,
     validate_view,
 )
@@ -243,6 +244,7 @@ class SlackEmulator:
         self._external_ids: dict[str, str] = {}
         self._view_stacks: dict[str, list[str]] = {}
         self._view_owner: dict[str, str | None] = {}
+        self._home_views: dict[str, dict[str, Any]] = {}  # user id -> their Home tab (views.publish)
         self._triggers: dict[str, _Trigger] = {}
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._responses: list[ResponsePost] = []
@@ -531,6 +533,12 @@ class SlackEmulator:
         with self._lock:
             return copy.deepcopy(self._views[view_id])
 
+    def home_view(self, user: str) -> dict[str, Any] | None:
+        """The Home tab the bot last published for a person (None before it ever did)."""
+        with self._lock:
+            view = self._home_views.get(user)
+            return copy.deepcopy(view) if view is not None else None
+
     def view_stack(self, user: str) -> list[str]:
         """The view ids a person currently has open, bottom first."""
         with self._lock:
@@ -684,6 +692,7 @@ class SlackEmulator:
             "views.open": self._views_open,
             "views.push": self._views_push,
             "views.update": self._views_update,
+            "views.publish": self._views_publish,
             "conversations.info": self._conversations_info,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
@@ -1054,7 +1063,9 @@ class SlackEmulator:
 
     # -- views
 
-    def _decode_view(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _decode_view(
+        self, args: dict[str, Any], validate: Callable[[dict[str, Any]], list[str]] = validate_view
+    ) -> dict[str, Any]:
         raw = args.get("view")
         if raw is None:
             raise SlackApiFailure(
@@ -1076,7 +1087,7 @@ class SlackEmulator:
             )
         if len(json.dumps(raw).encode()) > MAX_VIEW_BYTES:
             raise SlackApiFailure("view_too_large")
-        errors = validate_view(raw)
+        errors = validate(raw)
         if errors:
             raise SlackApiFailure(
                 "invalid_arguments", response_metadata={"messages": [f"[ERROR] {e}" for e in errors]}
@@ -1193,6 +1204,25 @@ class SlackEmulator:
         if not raw.get("external_id") and current.get("external_id"):
             view["external_id"] = current["external_id"]
         self._views[view_id] = view
+        self._changed.notify_all()
+        return {"view": copy.deepcopy(view)}
+
+    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A person's Home tab: one view per user, replaced by each publish (its id stays)."""
+        user = str(args.get("user_id") or "")
+        if not user:
+            missing = ["[ERROR] missing required field: user_id"]
+            raise SlackApiFailure("invalid_arguments", response_metadata={"messages": missing})
+        if user not in self._users or user == self.bot_user_id:
+            raise SlackApiFailure("invalid_arguments", response_metadata={"messages": ["invalid `user_id`"]})
+        raw = self._decode_view(args, validate_home_view)
+        current = self._home_views.get(user)
+        given_hash = args.get("hash")
+        if given_hash and current is not None and given_hash != current["hash"]:
+            raise SlackApiFailure("hash_conflict")
+        view_id = current["id"] if current is not None else self._next_id("V")
+        view = self._build_view(raw, view_id=view_id, root_view_id=view_id, previous_view_id=None)
+        self._home_views[user] = view
         self._changed.notify_all()
         return {"view": copy.deepcopy(view)}
 

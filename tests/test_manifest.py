@@ -51,12 +51,25 @@ def test_socket_mode_manifest_has_no_urls() -> None:
     assert len(command["description"]) <= 2000 and len(command.get("usage_hint", "")) <= 1000
 
 
-def test_http_manifest_points_command_and_interactivity_at_the_server() -> None:
+def test_http_manifest_points_command_interactivity_and_events_at_the_server() -> None:
     manifest = build_manifest(http_url=HTTP_URL)
     assert manifest["settings"]["socket_mode_enabled"] is False
     assert _command(manifest)["url"] == HTTP_URL
     assert manifest["settings"]["interactivity"] == {"is_enabled": True, "request_url": HTTP_URL}
-    assert sorted(_urls(manifest)) == ["features.slash_commands[0].url", "settings.interactivity.request_url"]
+    assert manifest["settings"]["event_subscriptions"]["request_url"] == HTTP_URL
+    assert sorted(_urls(manifest)) == [
+        "features.slash_commands[0].url",
+        "settings.event_subscriptions.request_url",
+        "settings.interactivity.request_url",
+    ]
+
+
+@pytest.mark.parametrize("http_url", [None, HTTP_URL])
+def test_the_home_tab_is_enabled_and_its_event_subscribed(http_url: str | None) -> None:
+    """Without both, Slack shows no Home tab, or never tells the bot it was opened."""
+    manifest = build_manifest(http_url=http_url)
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
 
 
 def test_the_manifest_has_the_fields_slack_requires() -> None:

@@ -27,6 +27,9 @@ RETRO_START = "oops.retro.start"
 RETRO_HOLD = "oops.retro.hold"  # the same modal, from step 5, before the reminder
 SEARCH_MORE = "oops.search.more"  # value: {"q": the query, capped, "p": the page to show}
 CHECKLIST_RETIRE = "oops.checklist.retire"  # value: {"item": row id, "q": the checklist's query}
+HOME_SEARCH = "oops.home.search"  # the App Home's button that opens the search modal
+HOME_SEARCH_VIEW = "oops_home_search"  # the search modal (its query input's block is "query")
+HOME_SEARCH_MORE = "oops.home.search.more"  # in the modal; value as SEARCH_MORE's
 
 # Every input in our modals uses this action id; blocks are told apart by block_id.
 VALUE = "value"

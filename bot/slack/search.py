@@ -51,7 +51,8 @@ def show(env: Env, body: Body) -> None:
     _answer(env, body, query_text, 1, replace=False)
 
 
-def _button(body: Body) -> tuple[str, int]:
+def button_query(body: Body) -> tuple[str, int]:
+    """The query and page a More button carries (here, and in the Home tab's search modal)."""
     try:
         value = json.loads(body["actions"][0].get("value") or "")
         page = int(value["p"])
@@ -64,7 +65,7 @@ def _button(body: Body) -> tuple[str, int]:
 
 
 def more(env: Env, body: Body) -> None:
-    query_text, page = _button(body)
+    query_text, page = button_query(body)
     _answer(env, body, query_text, page, replace=True)
 
 

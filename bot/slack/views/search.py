@@ -50,14 +50,15 @@ def more_value(query_text: str, page: int) -> str:
     return json.dumps({"q": cap(query_text), "p": page}, ensure_ascii=False)
 
 
-def _hit_block(hit: Hit, link: str, tz: tzinfo) -> SectionBlock:
+def hit_block(hit: Hit, link: str, tz: tzinfo, *, prefix: str = "search") -> SectionBlock:
+    """One past mistake: ref, title, date, scale, decision, runbook, status, lesson, thread link."""
     decision = (hit.decision or "not decided yet").replace("_", " ")
     facts = [hit.date.astimezone(tz).strftime("%d %b %Y"), f"scale {hit.scale}", f"decision: {decision}"]
     facts += [hit.runbook, hit.status]
     lesson = f"Lesson: {esc(hit.lesson)}" if hit.lesson else "_No retrospective lesson yet._"
     thread = f" · <{link}|Open its thread>" if link else ""
     text = f"*{hit.ref}* {esc(clip(hit.title, TITLE_MAX))}\n{esc(' · '.join(facts))}\n{lesson}{thread}"
-    return SectionBlock(block_id=f"search:{hit.id}", text=_md(text, SECTION_TEXT))
+    return SectionBlock(block_id=f"{prefix}:{hit.id}", text=_md(text, SECTION_TEXT))
 
 
 def help_message() -> Rendered:
@@ -69,8 +70,18 @@ def help_message() -> Rendered:
     return "Type some words after /oops search", blocks_json([SectionBlock(text=_md(text, SECTION_TEXT))])
 
 
-def search_message(results: Results, query_text: str, links: dict[int, str], tz: tzinfo) -> Rendered:
-    """(fallback text, blocks). ``links`` maps an incident id to its thread's permalink, if any."""
+def result_blocks(
+    results: Results,
+    query_text: str,
+    links: dict[int, str],
+    tz: tzinfo,
+    *,
+    more_action: str = ids.SEARCH_MORE,
+    examples: str = EXAMPLES,
+    note: str = " Only you can see this.",
+) -> list[Block]:
+    """The header, the matches (or why none) and the More button: the `/oops search` answer, and the
+    search modal's results (which pass their own More action, examples and note)."""
     quoted = esc(clip(query_text, SHOWN_QUERY))
     title = clip(f"Past mistakes matching “{clip(query_text, 100)}”", HEADER_TEXT)
     blocks: list[Block] = [HeaderBlock(text=title)]
@@ -80,20 +91,28 @@ def search_message(results: Results, query_text: str, links: dict[int, str], tz:
         else:
             empty = (
                 f"No past mistake matches “{quoted}”. Try fewer or broader words, a prefix (`welc*`), "
-                f"or drop a filter: {EXAMPLES}."
+                f"or drop a filter: {examples}."
             )
         blocks.append(SectionBlock(text=_md(empty, SECTION_TEXT)))
-        return clip(f"No match for “{esc(query_text)}”", 300), blocks_json(blocks)
+        return blocks
     if results.page == 1 and not results.more:
-        summary = f"{len(results.hits)} match(es), the best first. Only you can see this."
+        summary = f"{len(results.hits)} match(es), the best first.{note}"
     else:
-        summary = f"Page {results.page}, the best first. Only you can see this."
+        summary = f"Page {results.page}, the best first.{note}"
     blocks.append(ContextBlock(elements=[_md(summary, CONTEXT_TEXT)]))
-    blocks.extend(_hit_block(hit, links.get(hit.id, ""), tz) for hit in results.hits)
+    blocks.extend(hit_block(hit, links.get(hit.id, ""), tz) for hit in results.hits)
     if results.more:
         button = ButtonElement(
-            text="More", action_id=ids.SEARCH_MORE, value=more_value(query_text, results.page + 1)
+            text="More", action_id=more_action, value=more_value(query_text, results.page + 1)
         )
         blocks.append(ActionsBlock(block_id="search:more", elements=[button]))
+    return blocks
+
+
+def search_message(results: Results, query_text: str, links: dict[int, str], tz: tzinfo) -> Rendered:
+    """(fallback text, blocks). ``links`` maps an incident id to its thread's permalink, if any."""
+    blocks = blocks_json(result_blocks(results, query_text, links, tz))
+    if not results.hits:
+        return clip(f"No match for “{esc(query_text)}”", 300), blocks
     fallback = f"{len(results.hits)} past mistake(s) matching “{esc(query_text)}”, page {results.page}"
-    return clip(fallback, 300), blocks_json(blocks)
+    return clip(fallback, 300), blocks

@@ -1,0 +1,110 @@
+"""What the App Home tab shows a person about their workspace, and the search modal's pages.
+
+The home is the team's dashboard: open incidents with the step each waits on, the retrospectives to
+come, the last mistakes with their lessons, and the checklist past retrospectives taught. Each part is
+capped (Slack draws at most 100 blocks in a home view); the totals let the view say "and N more".
+Everything is read in the workspace of the request (a Repo scoped to its team id).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.runbook.incident import Status
+from bot.store.home import HomeRows
+from bot.store.tables import Incident
+from bot.usecases import checklists, history
+from bot.usecases.checklists import Item
+from bot.usecases.context import Env
+from bot.usecases.history import Hit, Results
+
+OPEN_SHOWN = 10
+RETROS_SHOWN = 5
+RECENT_SHOWN = 10
+CHECKLIST_SHOWN = 5
+# Statuses whose retrospective has a time: scheduled, or due (the reminder has fired).
+RETRO_SET = frozenset({Status.RETRO_SCHEDULED, Status.RETRO_DUE})
+# Seconds spent asking Slack for thread links before the modal's acknowledgement (Slack waits 3 s);
+# hits past it are shown without a link rather than not at all.
+LINK_BUDGET = 1.5
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An open incident and what it waits on."""
+
+    hit: Hit
+    status: Status
+    retro_at: datetime | None
+    reporter: str
+
+
+@dataclass(frozen=True)
+class Home:
+    open: tuple[Waiting, ...]
+    open_total: int
+    retros: tuple[Waiting, ...]
+    retros_total: int
+    recent: tuple[Hit, ...]  # the newest first
+    checklist: tuple[Item, ...]
+    checklist_total: int
+    links: Mapping[int, str]  # incident id -> its thread's permalink, when Slack gave one
+
+    @property
+    def new(self) -> bool:
+        """A workspace with no incident yet: the home explains how to start instead."""
+        return not self.recent and not self.open
+
+
+def _waiting(incident: Incident) -> Waiting:
+    return Waiting(history.hit(incident, None), Status(incident.status), incident.retro_at, incident.reporter)
+
+
+def thread_links(env: Env, hits: Iterable[Hit], *, budget: float | None = None) -> dict[int, str]:
+    """The permalink of each hit's header message, asked of Slack once per incident; after ``budget``
+    seconds the rest go without (a link is a convenience, the answer is not)."""
+    deadline = None if budget is None else time.monotonic() + budget
+    links: dict[int, str] = {}
+    for hit in hits:
+        if hit.id in links or not (hit.channel and hit.header_ts):
+            continue
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        link = env.messenger.permalink(hit.channel, hit.header_ts)
+        if link:
+            links[hit.id] = link
+    return links
+
+
+def build(env: Env) -> Home:
+    threshold = env.config.checklists.merge_threshold
+    with env.read() as repo:
+        rows = HomeRows(repo)
+        open_ = tuple(_waiting(i) for i in rows.open_incidents(limit=OPEN_SHOWN))
+        open_total = rows.count_open() if len(open_) == OPEN_SHOWN else len(open_)
+        retros = tuple(_waiting(i) for i in rows.retrospectives(RETRO_SET, limit=RETROS_SHOWN))
+        retros_total = rows.count_retrospectives(RETRO_SET) if len(retros) == RETROS_SHOWN else len(retros)
+        recent = tuple(history.hit(i, r) for i, r in rows.recent(limit=RECENT_SHOWN))
+        items = checklists.checklist_of(repo, checklists.Query(), threshold).items
+    shown = [w.hit for w in open_] + [w.hit for w in retros] + list(recent)
+    return Home(
+        open=open_,
+        open_total=open_total,
+        retros=retros,
+        retros_total=retros_total,
+        recent=recent,
+        checklist=items[:CHECKLIST_SHOWN],
+        checklist_total=len(items),
+        links=thread_links(env, shown),
+    )
+
+
+def search(
+    env: Env, text: str, page: int = 1, *, budget: float | None = None
+) -> tuple[Results, dict[int, str]]:
+    """One page of the history search (the `/oops search` language) and its hits' thread links."""
+    results = history.search(env, text, page)
+    return results, thread_links(env, results.hits, budget=budget)
