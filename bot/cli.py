@@ -250,7 +250,7 @@ def checklist(
         out.print("Nothing learnt yet: each retrospective's checklist items land here.")
 
 
-app.add_typer(history_app, name="history", short_help="Look through past incidents.")
+app.add_typer(history_app, name="history", short_help="Past incidents: search, show, export, import.")
 
 
 @command
