@@ -20,7 +20,7 @@ history_app = typer.Typer(
 )
 
 
-@history_app.command("search")
+@history_app.command("search", short_help="Find past incidents by their words, lessons and filters.")
 def history_search(
     words: Annotated[list[str], typer.Argument(help='Words, "a phrase", welc*, runbook:ID, status:open, …')],
     config: ConfigOption = None,
@@ -57,7 +57,7 @@ def history_search(
         out.print(f"Showing the best {len(results.hits)}; narrow the search or raise --limit.")
 
 
-@history_app.command("show")
+@history_app.command("show", short_help="Print one incident whole, with its decision log.")
 def history_show(
     ref: Annotated[str, typer.Argument(help="The incident: OOPS-7, or 7.")],
     config: ConfigOption = None,
@@ -91,7 +91,7 @@ def history_show(
     console().print(render(found, cfg.team.tz, runbooks))
 
 
-@history_app.command("export")
+@history_app.command("export", short_help="Write the history as JSON Lines (everything) or CSV (a summary).")
 def history_export(
     config: ConfigOption = None,
     team: TeamOption = None,
@@ -137,7 +137,7 @@ def history_export(
             partial.unlink(missing_ok=True)
 
 
-@history_app.command("import")
+@history_app.command("import", short_help="Add a JSON Lines history; what is already there is left alone.")
 def history_import(
     file: Annotated[Path, typer.Argument(help="A JSON Lines file from `oops history export`.")],
     config: ConfigOption = None,
