@@ -1,5 +1,6 @@
 """`oops`: run the bot, print its Slack manifest, check the team's files, print the checklist, or
-watch a demo incident.
+watch a demo incident. `oops history …` lives in bot.cli_history, what the commands share in
+bot.cli_common.
 
 Only typer is imported up front: each command imports what it needs when it runs, so `oops --help`
 and `oops manifest` answer at once instead of loading Bolt, SQLAlchemy and langchain first.
@@ -7,7 +8,6 @@ and `oops manifest` answer at once instead of loading Bolt, SQLAlchemy and langc
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -16,13 +16,20 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from rich.console import Console
-    from sqlalchemy import Engine
+from bot.cli_common import (
+    ConfigOption,
+    TeamOption,
+    console,
+    database,
+    database_setting,
+    load_config,
+    workspace_database,
+)
+from bot.cli_history import history_app
 
+if TYPE_CHECKING:
     from bot.config import AppConfig
     from bot.runtime import Runtime, Secrets
-    from bot.store.check import DatabaseState
 
 app = typer.Typer(
     help="oops: a Slack bot that walks your team through its own business mistakes.\n\n"
@@ -40,11 +47,6 @@ def command(fn: Callable[..., None]) -> Callable[..., None]:
     return app.command(short_help=(fn.__doc__ or "").strip().splitlines()[0])(fn)
 
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="Path of app.yaml (default: $OOPS_CONFIG, else ./app.yaml)."),
-]
-
 NO_TOKENS = """[bold]oops needs a Slack app before it can serve.[/bold]
 
 1. Print the app manifest:        [cyan]{oops} manifest > manifest.yaml[/cyan]
@@ -59,13 +61,6 @@ Meanwhile, [bold]make demo[/bold] (or [bold]{oops} demo[/bold]) runs a whole inc
 emulator: no account, no key."""
 
 
-def _console(stderr: bool = False) -> Console:
-    """rich's console, imported on first use (rich costs tens of milliseconds to import)."""
-    from rich.console import Console
-
-    return Console(stderr=stderr)
-
-
 def _oops() -> str:
     """How to call this program from here: `oops` when it is on PATH, else the virtualenv's copy."""
     if shutil.which("oops"):
@@ -77,60 +72,6 @@ def _oops() -> str:
         return str(beside.relative_to(Path.cwd()))
     except ValueError:
         return str(beside)
-
-
-def _config(path: Path | None) -> AppConfig:
-    from bot.config import load_config
-    from bot.datafile import DataFileError
-
-    try:
-        return load_config(path)
-    except DataFileError as exc:
-        _console(stderr=True).print(f"[red]Cannot use the configuration:[/red] {exc}")
-        raise typer.Exit(1) from None
-
-
-def _database_setting(path: Path | None) -> str:
-    """Where the database URL came from, for messages that say what to check."""
-    if os.environ.get("OOPS_DATABASE_URL"):
-        return "OOPS_DATABASE_URL (set in the environment)"
-    return f"database_url in {path or os.environ.get('OOPS_CONFIG') or 'app.yaml'}"
-
-
-def _database(cfg: AppConfig, path: Path | None) -> DatabaseState:
-    """Open the database read-only, or say in one line why not and exit 1."""
-    from bot.store.check import DatabaseUnavailable, probe
-
-    try:
-        return probe(cfg.resolved_database_url(), _database_setting(path))
-    except DatabaseUnavailable as exc:
-        from rich.markup import escape
-
-        _console(stderr=True).print(f"[red]✗[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-
-
-def _workspace_database(cfg: AppConfig, path: Path | None, team: str | None) -> tuple[Engine, str]:
-    """The database (at the newest schema) and the workspace to read: --team, else the only one."""
-    from bot.store import make_engine
-    from bot.store.fleet import Fleet
-
-    err = _console(stderr=True)
-    state = _database(cfg, path)
-    if not state.current:
-        err.print(f"✗ Database: {state.summary()}", highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(1)
-    engine = make_engine(cfg.resolved_database_url())
-    teams = Fleet(engine).teams()
-    if team is None and len(teams) > 1:
-        engine.dispose()
-        err.print(
-            f"This database holds several workspaces ({', '.join(teams)}): pick one with --team.",
-            highlight=False,
-            markup=False,
-        )
-        raise typer.Exit(2)
-    return engine, team or (teams[0] if teams else "")
 
 
 @command
@@ -149,7 +90,7 @@ def serve(
     from bot.runtime import Secrets
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    cfg = _config(config)
+    cfg = load_config(config)
     secrets = Secrets.from_env()
     missing = [
         name
@@ -163,11 +104,11 @@ def serve(
         if not value
     ]
     if missing:
-        err = _console(stderr=True)
+        err = console(stderr=True)
         err.print(f"Not set: {', '.join(missing)}.\n")
         err.print(NO_TOKENS.format(oops=_oops()), soft_wrap=True)
         raise typer.Exit(2)
-    _database(cfg, config)
+    database(cfg, config)
     runtime = _build_runtime(cfg, secrets, config)
     runtime.start()
     # SIGTERM (systemd, docker, a load balancer's rollout) ends like Ctrl-C: finish the work in flight.
@@ -205,13 +146,13 @@ def _build_runtime(cfg: AppConfig, secrets: Secrets, path: Path | None) -> Runti
     try:
         return build_runtime(cfg, secrets)
     except (DataFileError, PromptError, DrafterSetupError) as exc:
-        _console(stderr=True).print(f"[red]Cannot start:[/red] {exc}")
+        console(stderr=True).print(f"[red]Cannot start:[/red] {exc}")
     except (SQLAlchemyError, CommandError) as exc:
         # The database answered the read-only probe but failed while being prepared (migrations).
         reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
         url = safe_url(cfg.resolved_database_url())
-        _console(stderr=True).print(
-            f"✗ Cannot prepare the database at {url} ({reason[:200]}). Check {_database_setting(path)}.",
+        console(stderr=True).print(
+            f"✗ Cannot prepare the database at {url} ({reason[:200]}). Check {database_setting(path)}.",
             highlight=False,
             markup=False,
             soft_wrap=True,
@@ -252,8 +193,8 @@ def check(config: ConfigOption = None) -> None:
     from bot.drafting import DrafterSetupError, PromptError, build_drafter, load_prompts
     from bot.runtime import load_team_runbooks
 
-    console, err = _console(), _console(stderr=True)
-    cfg = _config(config)
+    out, err = console(), console(stderr=True)
+    cfg = load_config(config)
     try:
         runbooks = load_team_runbooks(cfg)
         build_drafter(cfg.drafting, load_prompts(cfg.prompts_path))
@@ -266,16 +207,16 @@ def check(config: ConfigOption = None) -> None:
     for rb in runbooks.values():
         depts = sorted({rule.department for rule in rb.departments})
         table.add_row(rb.id, rb.name, str(len(rb.questions)), " < ".join(rb.scale.levels), ", ".join(depts))
-    console.print(table)
-    console.print(
+    out.print(table)
+    out.print(
         f"[green]✓[/green] app.yaml, {len(runbooks)} runbook(s) and the prompts are valid. "
         f"Drafting with: {cfg.drafting.provider}."
     )
-    state = _database(cfg, config)
+    state = database(cfg, config)
     if not state.known:
         err.print(f"[red]✗[/red] Database: {escape(state.summary())}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
-    console.print(f"[green]✓[/green] Database: {escape(state.summary())}", highlight=False, soft_wrap=True)
+    out.print(f"[green]✓[/green] Database: {escape(state.summary())}", highlight=False, soft_wrap=True)
 
 
 @command
@@ -285,10 +226,7 @@ def checklist(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print Markdown (for a wiki or a campaign tool), not a table.")
     ] = False,
-    team: Annotated[
-        str | None,
-        typer.Option(help="The Slack workspace (team id); default: the only one in the database."),
-    ] = None,
+    team: TeamOption = None,
 ) -> None:
     """Print the pre-flight checklist past retrospectives taught, most often learnt first."""
     from bot.checklist_output import markdown as as_markdown
@@ -296,8 +234,8 @@ def checklist(
     from bot.store import Store
     from bot.usecases.checklists import Query, checklist_of
 
-    cfg = _config(config)
-    engine, chosen = _workspace_database(cfg, config, team)
+    cfg = load_config(config)
+    engine, chosen = workspace_database(cfg, config, team)
     try:
         with Store(engine).read(chosen) as repo:
             found = checklist_of(repo, Query(runbook=runbook), cfg.checklists.merge_threshold)
@@ -306,55 +244,13 @@ def checklist(
     if markdown:
         sys.stdout.write(as_markdown(found, cfg.team.tz))
         return
-    console = _console()
-    console.print(table(found, cfg.team.tz))
+    out = console()
+    out.print(table(found, cfg.team.tz))
     if not found.items:
-        console.print("Nothing learnt yet: each retrospective's checklist items land here.")
+        out.print("Nothing learnt yet: each retrospective's checklist items land here.")
 
 
-history_app = typer.Typer(help="Look through past incidents.", no_args_is_help=True, rich_markup_mode=None)
-app.add_typer(history_app, name="history", short_help="Look through past incidents.")
-TeamOption = Annotated[
-    str | None,
-    typer.Option(help="The Slack workspace (team id); default: the only one in the database."),
-]
-
-
-@history_app.command("search")
-def history_search(
-    words: Annotated[list[str], typer.Argument(help='Words, "a phrase", welc*, runbook:ID, status:open, …')],
-    config: ConfigOption = None,
-    team: TeamOption = None,
-    limit: Annotated[int, typer.Option(min=1, max=100, help="How many incidents to show.")] = 10,
-) -> None:
-    """Find past incidents by their words and lessons: words, "phrases", prefix*, filters."""
-    from bot.history_output import table
-    from bot.store import Store
-    from bot.store.search_query import parse
-    from bot.usecases.history import search_in
-
-    cfg = _config(config)
-    text = " ".join(words)
-    if parse(text).empty:
-        _console(stderr=True).print(
-            "Give some words or a filter (runbook:, scale:, decision:, status:, since:, before:, by:)."
-        )
-        raise typer.Exit(2)
-    engine, chosen = _workspace_database(cfg, config, team)
-    try:
-        with Store(engine).read(chosen) as repo:
-            results = search_in(repo, text, cfg.team.tz, limit=limit)
-    finally:
-        engine.dispose()
-    console = _console()
-    if not results.hits:
-        console.print(
-            f"No past incident matches {text!r}. Try fewer words, a prefix such as welc*, or no filters."
-        )
-        return
-    console.print(table(results, cfg.team.tz, text))
-    if results.more:
-        console.print(f"Showing the best {len(results.hits)}; narrow the search or raise --limit.")
+app.add_typer(history_app, name="history", short_help="Past incidents: search, show, export, import.")
 
 
 @command
@@ -367,8 +263,8 @@ def demo(
     """Run one realistic incident through the real bot against a local Slack emulator, and print it."""
     from bot.demo import run_demo
 
-    cfg = _config(config)
-    run_demo(cfg, _console(), keep=keep)
+    cfg = load_config(config)
+    run_demo(cfg, console(), keep=keep)
 
 
 def main() -> None:
