@@ -223,8 +223,11 @@ def test_a_closed_incident_shows_its_lesson_and_checklist(live_bot: DemoBot) -> 
     checklist = _text(view, f"checklist:{item}")
     assert h.RETRO_VALUES["checklist"] in checklist and f"OOPS-{incident_id}" in checklist
     assert any(e.get("action_id") == ids.HOME_SEARCH for b in view["blocks"] for e in h.elements(b))
+    links_asked = len(bot.emulator.calls_to("chat.getPermalink"))
     again = _open_home(bot, h.REVIEWER)
     assert again["id"] == view["id"], "the home is republished in place"
+    assert f"<{_link(bot, incident_id)}|Open its thread>" in _text(again, f"recent:{incident_id}")
+    assert len(bot.emulator.calls_to("chat.getPermalink")) == links_asked, "a link is asked for once"
 
 
 def test_each_part_is_capped_and_says_how_many_more(sqlite_bot: DemoBot) -> None:

@@ -3,7 +3,7 @@
 The slash command is routed here by report.open_report, which acks first (Slack's 3 seconds); the
 answer goes through the request's response_url, ephemeral, and More redraws it in place
 (replace_original) with the next page. Each hit shown links to its thread (the header's permalink,
-asked of Slack once per hit on the page).
+asked of Slack once per process: Env.permalink).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def _answer(env: Env, body: Body, query_text: str, page: int, *, replace: bool) 
         return
     results = history.search(env, query_text, page)
     links = {
-        hit.id: env.messenger.permalink(hit.channel, hit.header_ts)
+        hit.id: env.permalink(hit.channel, hit.header_ts)
         for hit in results.hits
         if hit.header_ts and hit.channel
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -47,6 +48,31 @@ class IncidentLocks:
         return len(self._locks)
 
 
+class Links:
+    """Thread links already asked of Slack, per workspace, channel and message: a permalink never
+    changes, and the Home tab and every search page would otherwise ask again for each incident.
+    Bounded, the oldest forgotten first, so memory stays flat however long the history."""
+
+    def __init__(self, size: int = 5000) -> None:
+        self._links: OrderedDict[tuple[str, str, str], str] = OrderedDict()
+        self._guard = threading.Lock()
+        self._size = size
+
+    def get(self, key: tuple[str, str, str]) -> str | None:
+        with self._guard:
+            link = self._links.get(key)
+            if link is not None:
+                self._links.move_to_end(key)
+            return link
+
+    def put(self, key: tuple[str, str, str], link: str) -> None:
+        with self._guard:
+            self._links[key] = link
+            self._links.move_to_end(key)
+            while len(self._links) > self._size:
+                self._links.popitem(last=False)
+
+
 @dataclass
 class Deps:
     config: AppConfig
@@ -58,6 +84,7 @@ class Deps:
     workspaces: Workspaces
     clock: Clock = utcnow
     locks: IncidentLocks = field(default_factory=IncidentLocks)
+    links: Links = field(default_factory=Links)
 
     def env(self, team: str, messenger: Messenger | None = None) -> Env:
         """The Env of a workspace: with the request's messenger, or one built from its token."""
@@ -78,6 +105,16 @@ class Env:
 
     def lock(self, incident_id: int) -> AbstractContextManager[None]:
         return self.deps.locks.hold(self.team, incident_id)
+
+    def permalink(self, channel: str, ts: str) -> str:
+        """A message's link: asked of Slack once per process, empty when Slack gave none."""
+        key = (self.team, channel, ts)
+        link = self.deps.links.get(key)
+        if link is None:
+            link = self.messenger.permalink(channel, ts)
+            if link:
+                self.deps.links.put(key, link)
+        return link
 
     @property
     def config(self) -> AppConfig:

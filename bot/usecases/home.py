@@ -64,8 +64,8 @@ def _waiting(incident: Incident) -> Waiting:
 
 
 def thread_links(env: Env, hits: Iterable[Hit], *, budget: float | None = None) -> dict[int, str]:
-    """The permalink of each hit's header message, asked of Slack once per incident; after ``budget``
-    seconds the rest go without (a link is a convenience, the answer is not)."""
+    """The permalink of each hit's header message (Env.permalink asks Slack once per process); after
+    ``budget`` seconds the rest go without (a link is a convenience, the answer is not)."""
     deadline = None if budget is None else time.monotonic() + budget
     links: dict[int, str] = {}
     for hit in hits:
@@ -73,7 +73,7 @@ def thread_links(env: Env, hits: Iterable[Hit], *, budget: float | None = None) 
             continue
         if deadline is not None and time.monotonic() > deadline:
             break
-        link = env.messenger.permalink(hit.channel, hit.header_ts)
+        link = env.permalink(hit.channel, hit.header_ts)
         if link:
             links[hit.id] = link
     return links

@@ -42,10 +42,10 @@ class Thread:
         return self.snap
 
     def link(self) -> str:
-        """The header's permalink, asked of Slack once per use case."""
+        """The header's permalink (Env.permalink asks Slack once per process)."""
         snap = self.snap
         if self._link is None and snap is not None and snap.header_ts:
-            self._link = self.env.messenger.permalink(snap.channel, snap.header_ts)
+            self._link = self.env.permalink(snap.channel, snap.header_ts)
         return self._link or ""
 
     # drawing -------------------------------------------------------------------------------------
