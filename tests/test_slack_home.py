@@ -204,6 +204,8 @@ def test_a_scheduled_retrospective_is_shown_with_its_day(sqlite_bot: DemoBot) ->
     upcoming = _text(view, f"retro:{incident_id}")
     assert retro_at.astimezone(tz).strftime("%a %d %b %Y, %H:%M") in upcoming
     assert f"<{_link(bot, incident_id)}|OOPS-{incident_id}>" in upcoming
+    recent = _text(view, f"recent:{incident_id}")
+    assert "retrospective scheduled" in recent and "retro_scheduled" not in recent, "status in words"
 
 
 def test_a_closed_incident_shows_its_lesson_and_checklist(live_bot: DemoBot) -> None:

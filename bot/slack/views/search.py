@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.runbook.incident import Status
 from bot.slack import ids
 from bot.slack.views.common import CONTEXT_TEXT, HEADER_TEXT, SECTION_TEXT, blocks_json, clip, esc
 from bot.usecases.history import Hit, Results
@@ -50,11 +51,19 @@ def more_value(query_text: str, page: int) -> str:
     return json.dumps({"q": cap(query_text), "p": page}, ensure_ascii=False)
 
 
+def _status(status: str) -> str:
+    """The status in words (`retrospective scheduled`); an unknown one, say from an import, as stored."""
+    try:
+        return Status(status).label
+    except ValueError:
+        return status
+
+
 def hit_block(hit: Hit, link: str, tz: tzinfo, *, prefix: str = "search") -> SectionBlock:
     """One past mistake: ref, title, date, scale, decision, runbook, status, lesson, thread link."""
     decision = (hit.decision or "not decided yet").replace("_", " ")
     facts = [hit.date.astimezone(tz).strftime("%d %b %Y"), f"scale {hit.scale}", f"decision: {decision}"]
-    facts += [hit.runbook, hit.status]
+    facts += [hit.runbook, _status(hit.status).lower()]
     lesson = f"Lesson: {esc(hit.lesson)}" if hit.lesson else "_No retrospective lesson yet._"
     thread = f" · <{link}|Open its thread>" if link else ""
     text = f"*{hit.ref}* {esc(clip(hit.title, TITLE_MAX))}\n{esc(' · '.join(facts))}\n{lesson}{thread}"
