@@ -73,6 +73,9 @@ class Incident(SQLModel, table=True):
     closed_at: datetime | None = _when()
     created_at: datetime | None = _when(nullable=False, index=True)
     updated_at: datetime | None = _when(nullable=False)
+    # The similar past mistakes shown when it opened (bot.usecases.similar), chosen once and kept, so
+    # a redraw or a resume shows the same list. None: opened before they were chosen (none shown).
+    precedents: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
     @property
     def ref(self) -> str:

@@ -10,6 +10,7 @@ from bot.snapshot import DraftView, NoticeView, RetroView, Snapshot
 from bot.store.repo import Repo
 from bot.store.tables import Incident
 from bot.usecases.context import Env, current, state
+from bot.usecases.similar import shown
 
 
 def build(env: Env, repo: Repo, incident: Incident) -> Snapshot:
@@ -43,6 +44,7 @@ def build(env: Env, repo: Repo, incident: Incident) -> Snapshot:
     except NotAllowed:
         can_change = False
     team = config.team
+    precedents, learned = shown(incident.precedents)
     return Snapshot(
         id=incident.id,
         ref=incident.ref,
@@ -96,4 +98,6 @@ def build(env: Env, repo: Repo, incident: Incident) -> Snapshot:
         created_at=incident.created_at,
         closed_at=incident.closed_at,
         offer=incident.offer,
+        precedents=precedents,
+        learned=learned,
     )
