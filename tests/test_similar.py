@@ -32,7 +32,7 @@ from bot.snapshot import PrecedentView
 from bot.store import Store, make_engine, migrate
 from bot.store.db import alembic_config
 from bot.store.search import SearchRows
-from bot.store.similar import any_of_fts5, any_of_tsquery
+from bot.store.similar import SimilarRows, any_of_fts5, any_of_tsquery
 from bot.store.tables import Incident, Post, Retrospective
 from bot.usecases.similar import SIMILAR_MIN, keys, shown, similar_in, similarity, words_of
 from tests.test_views_limits import MENTION, _base, _check_message, _long
@@ -158,6 +158,11 @@ def parts(bot: DemoBot, incident: Incident) -> list[str]:
     thread = bot.emulator.thread(incident.channel, incident.header_ts)
     found = [m.metadata["event_payload"]["part"] for m in thread if m.metadata]
     return [part for part in found if part != "header"]
+
+
+def kept_for(bot: DemoBot, incident_id: int) -> dict[str, Any] | None:
+    with Store(bot.runtime.engine).read(TEAM) as repo:
+        return SimilarRows(repo).kept(incident_id)
 
 
 def part_rows(bot: DemoBot, incident_id: int) -> set[str]:
@@ -289,7 +294,7 @@ def test_a_second_welcome_email_shows_the_first_with_its_decision_lesson_and_che
     link = f"https://{domain}.slack.com/archives/{first.channel}/p{ts}"
     assert f"<{link}|OOPS-{first_id}>" in shown_text, "it links to the first incident's thread"
     # Kept with the incident, as shown.
-    kept, learned = shown(second.precedents)
+    kept, learned = shown(kept_for(bot, second.id))
     assert [p.id for p in kept] == [first_id] and learned == (ITEM,)
     # The decision prompt still follows, and works.
     assert h.shows(bot.emulator, ids.DECIDE_PREFIX + "correct")
@@ -303,7 +308,8 @@ def test_an_unrelated_incident_shows_no_precedents(live_bot: DemoBot) -> None:
     assert other.id is not None
     assert PART not in parts(bot, other) and PART not in part_rows(bot, other.id)
     assert parts(bot, other) == ["assessment", "departments", "decision"]
-    assert shown(other.precedents) == ((), ()) and other.precedents is not None, "chosen: none"
+    chosen = kept_for(bot, other.id)
+    assert chosen is not None and shown(chosen) == ((), ()), "chosen when it opened: none"
     assert len(bot.emulator.calls_to("chat.getPermalink")) - calls <= 1, "no link asked for nothing"
 
 
@@ -323,7 +329,7 @@ def test_an_italian_mistake_finds_the_italian_one_before_it(live_bot: DemoBot) -
         bot, "Email di promemoria spedita due volte", "I clienti hanno ricevuto il promemoria due volte."
     )
     assert new.id is not None
-    kept, _ = shown(new.precedents)
+    kept, _ = shown(kept_for(bot, new.id))
     assert kept and kept[0].id == italian
     message = h.posted(bot, new.id, PART)
     assert "Email di promemoria inviate due volte" in h.blocks_text(message)
@@ -426,16 +432,21 @@ def test_migration_0005_upgrades_a_0004_database(database_url: str) -> None:
             )
         migrate(engine)
         with Store(engine).read(TEAM) as repo:
-            old = repo.incident(old_id)
-            assert old is not None and old.precedents is None, "opened before: none were chosen"
-            assert shown(old.precedents) == ((), ())
+            assert repo.incident(old_id) is not None
+            assert SimilarRows(repo).kept(old_id) is None, "opened before: none were chosen"
             assert [p.id for p in similar_in(repo, "Welcome email sent twice", "", "email-campaign")] == [
                 old_id
             ]
+        with Store(engine).transaction(TEAM) as repo:
+            SimilarRows(repo).keep(old_id, {"v": 1, "items": [], "learned": []})
+        with Store(engine).read(OTHER) as repo:
+            assert SimilarRows(repo).kept(old_id) is None, "another workspace reads nothing"
         command.downgrade(alembic_config(engine), "0004")
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM incident")).scalar_one() == 1
         migrate(engine)
+        with Store(engine).read(TEAM) as repo:
+            assert SimilarRows(repo).kept(old_id) is None
     finally:
         engine.dispose()
 

@@ -5,6 +5,7 @@ incident's informative words (see bot.usecases.similar) joined by OR, ranked by 
 (bm25 on SQLite FTS5, ts_rank on PostgreSQL), so the use case re-scores a short list rather than
 the whole history. The words reach the database only inside one bound parameter, each one quoted
 as a plain string (FTS5) or lexeme (tsquery), never as syntax. Every query carries the workspace.
+The list chosen is kept in its own table (``incident_precedents``), read back for every redraw.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlmodel import col, select
 
 from bot.store.repo import Repo
 from bot.store.search import FTS_TABLE, TITLE_WEIGHT, TSV_COLUMN
-from bot.store.tables import Incident, IncidentSearch, Retrospective
+from bot.store.tables import Incident, IncidentPrecedents, IncidentSearch, Retrospective
 
 CANDIDATES = 20  # re-scored by the use case: enough for recall, few enough to stay cheap
 WORDS_MAX = 32  # words asked for: the title's come first, so a long paste keeps what matters
@@ -45,6 +46,16 @@ class SimilarRows:
     def __init__(self, repo: Repo) -> None:
         self.session = repo.session
         self.team = repo.team
+
+    def keep(self, incident_id: int, body: dict[str, Any]) -> None:
+        """Keep what an incident shows as its precedents (once: a second call changes nothing)."""
+        if self.session.get(IncidentPrecedents, incident_id) is None:
+            self.session.add(IncidentPrecedents(incident_id=incident_id, team_id=self.team, body=body))
+
+    def kept(self, incident_id: int) -> dict[str, Any] | None:
+        """What an incident of this workspace was given to show; None when it opened before that."""
+        row = self.session.get(IncidentPrecedents, incident_id)
+        return row.body if row is not None and row.team_id == self.team else None
 
     def candidates(
         self, words: Sequence[str], *, exclude_id: int | None = None, limit: int = CANDIDATES

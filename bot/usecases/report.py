@@ -12,6 +12,7 @@ from bot.runbook.incident import Status, Step
 from bot.runbook.model import Runbook
 from bot.snapshot import Snapshot
 from bot.store.search import SearchRows
+from bot.store.similar import SimilarRows
 from bot.store.tables import Incident
 from bot.usecases import assess, similar, snapshots
 from bot.usecases.context import BOT_ACTOR, Env
@@ -105,11 +106,11 @@ def open_incident(env: Env, report: Report, reporter: str, channel: str, key: st
                 scale_reasons=list(assessment.reasons),
                 recommendation=advice.choice,
                 recommendation_reason=advice.reason,
-                precedents=precedents,
             )
         )
         assert incident.id is not None
         SearchRows(repo).index(incident)
+        SimilarRows(repo).keep(incident.id, precedents)
         repo.log(incident.id, Step.REPORT, runbook.id, reporter, report.summary)
         repo.log(incident.id, Step.ASSESS, assessment.level, BOT_ACTOR, "; ".join(assessment.reasons))
         incident_id = incident.id

@@ -8,7 +8,7 @@ letters, so `inviate` meets `inviato` and `customers` meets `customer`; very com
 and German words and bare numbers are left out, so "the" or "27,463" never make two mistakes alike.
 Up to three at SIMILAR_MIN or more are kept, with the runbook's top checklist items.
 
-They are chosen once, when the incident opens, and kept with it (``Incident.precedents``), so every
+They are chosen once, when the incident opens, and kept with it (table ``incident_precedents``), so every
 redraw, resume and recovery shows the same list; ``similar_in`` is the pure part (no chat).
 """
 
@@ -35,7 +35,7 @@ LEARNED = 3  # checklist items shown beside them
 LEARN_WINDOW = 300  # newest checklist rows merged for those: the cost stays flat as history grows
 KEY_LEN = 6
 TITLE_WEIGHT, TEXT_WEIGHT, RUNBOOK_BONUS = 0.5, 0.4, 0.1
-VERSION = 1  # of the JSON kept in Incident.precedents
+VERSION = 1  # of the JSON kept in incident_precedents
 
 ENGLISH = (
     "a an the and or but if of to in on at by for from with into onto over under about after before "
@@ -156,7 +156,7 @@ def learned_in(repo: Repo, runbook_id: str, threshold: int, *, limit: int = LEAR
 
 
 def choose(env: Env, title: str, details: str, runbook_id: str) -> dict[str, Any]:
-    """What a new incident will show, as kept in Incident.precedents: the precedents (each with its
+    """What a new incident will show, as kept in incident_precedents: the precedents (each with its
     thread's link: one permalink each, asked now and kept) and, when there are any, the checklist
     items. Read before the incident is written, so no write lock waits on the search or on Slack."""
     with env.read() as repo:

@@ -8,6 +8,7 @@ from bot.runbook.incident import Action, NotAllowed, check
 from bot.runbook.model import Decision
 from bot.snapshot import DraftView, NoticeView, RetroView, Snapshot
 from bot.store.repo import Repo
+from bot.store.similar import SimilarRows
 from bot.store.tables import Incident
 from bot.usecases.context import Env, current, state
 from bot.usecases.similar import shown
@@ -44,7 +45,7 @@ def build(env: Env, repo: Repo, incident: Incident) -> Snapshot:
     except NotAllowed:
         can_change = False
     team = config.team
-    precedents, learned = shown(incident.precedents)
+    precedents, learned = shown(SimilarRows(repo).kept(incident.id))
     return Snapshot(
         id=incident.id,
         ref=incident.ref,

@@ -4,14 +4,15 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-25
 
-A nullable JSON column on ``incident``: the precedents (and the runbook's checklist items) chosen
-once when the incident opens, so every redraw, resume and recovery shows the same list. Incidents
-already there keep NULL: they opened before precedents were chosen, and none is shown for them.
+``incident_precedents``, one row an incident: the precedents (and the runbook's checklist items)
+chosen once when it opens, as JSON, so every redraw, resume and recovery shows the same list.
+Incidents already there get no row: they opened before precedents were chosen, and none is shown.
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision: str = "0005"
@@ -21,9 +22,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("incident", sa.Column("precedents", sa.JSON(), nullable=True))
+    op.create_table(
+        "incident_precedents",
+        sa.Column("incident_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("team_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("body", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["incident_id"], ["incident.id"]),
+        sa.PrimaryKeyConstraint("incident_id"),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("incident") as batch:
-        batch.drop_column("precedents")
+    op.drop_table("incident_precedents")
