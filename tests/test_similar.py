@@ -235,12 +235,16 @@ def test_paraphrases_italian_and_german_are_found(history: tuple[Engine, dict[st
 
 
 def test_nothing_close_finds_nothing(history: tuple[Engine, dict[str, int]]) -> None:
-    engine, _ = history
+    engine, ids_ = history
     assert (
         similar(engine, "Newsletter footer links broken", "The unsubscribe footer pointed at a dead page.")
         == []
     )
     assert similar(engine, "", "") == [] and similar(engine, "the of 2026", "") == []
+    # One word in common: a candidate, but not similar enough to show.
+    footer = ("Newsletter email footer links broken", "The unsubscribe footer pointed at a dead page.")
+    assert similar(engine, *footer) == []
+    assert set(similar(engine, *footer, threshold=0.0)) == {ids_["welcome"], ids_["italian"]}
 
 
 def test_another_workspace_and_the_incident_itself_are_never_found(
@@ -304,7 +308,10 @@ def test_an_unrelated_incident_shows_no_precedents(live_bot: DemoBot) -> None:
     bot = live_bot
     h.walk_to_closed(bot)
     calls = len(bot.emulator.calls_to("chat.getPermalink"))
-    other = report_as(bot, "Newsletter footer links broken", "The unsubscribe footer pointed at a dead page.")
+    # It shares a word ("email") and the runbook with the first, and nothing else.
+    other = report_as(
+        bot, "Newsletter email footer links broken", "The unsubscribe footer pointed at a dead page."
+    )
     assert other.id is not None
     assert PART not in parts(bot, other) and PART not in part_rows(bot, other.id)
     assert parts(bot, other) == ["assessment", "departments", "decision"]

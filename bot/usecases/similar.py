@@ -14,6 +14,7 @@ redraw, resume and recovery shows the same list; ``similar_in`` is the pure part
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -28,6 +29,8 @@ from bot.store.tables import Incident, Retrospective
 from bot.usecases.checklists import merge
 from bot.usecases.context import Env
 from bot.usecases.history import lesson
+
+log = logging.getLogger(__name__)
 
 SIMILAR_MIN = 0.3  # below this a past mistake is not shown: better nothing than a distraction
 SHOWN = 3
@@ -128,9 +131,11 @@ def similar_in(
     *,
     exclude_id: int | None = None,
     limit: int = SHOWN,
+    threshold: float = SIMILAR_MIN,
 ) -> list[PrecedentView]:
-    """Up to ``limit`` past incidents of this workspace similar enough to a new one, most similar
-    first (newest first among equals). Only the store and the scoring: no chat, no links."""
+    """Up to ``limit`` past incidents of this workspace scoring ``threshold`` or more against a new
+    one, most similar first (newest first among equals). Only the store and the scoring: no chat,
+    no links (a benchmark calls it as it is)."""
     candidates = SimilarRows(repo).candidates(words_of(title, details), exclude_id=exclude_id)
     new_title, new_text = keys(title), keys(title, details)
     scored = []
@@ -142,7 +147,7 @@ def similar_in(
             _past_text(incident, retro),
             incident.runbook_id == runbook_id,
         )
-        if score >= SIMILAR_MIN:
+        if score >= threshold:
             scored.append((score, incident, retro))
     scored.sort(key=lambda s: (s[0], s[1].created_at, s[1].id), reverse=True)
     return [_view(incident, retro, score) for score, incident, retro in scored[: max(limit, 0)]]
@@ -159,9 +164,13 @@ def choose(env: Env, title: str, details: str, runbook_id: str) -> dict[str, Any
     """What a new incident will show, as kept in incident_precedents: the precedents (each with its
     thread's link: one permalink each, asked now and kept) and, when there are any, the checklist
     items. Read before the incident is written, so no write lock waits on the search or on Slack."""
-    with env.read() as repo:
-        found = similar_in(repo, title, details, runbook_id)
-        learned = learned_in(repo, runbook_id, env.config.checklists.merge_threshold) if found else []
+    try:
+        with env.read() as repo:
+            found = similar_in(repo, title, details, runbook_id)
+            learned = learned_in(repo, runbook_id, env.config.checklists.merge_threshold) if found else []
+    except Exception:  # a mistake must be reportable even when looking back fails: show none
+        log.exception("could not look for similar past mistakes; none will be shown")
+        found, learned = [], []
     items = []
     for p in found:
         link = env.messenger.permalink(p.channel, p.header_ts) if p.channel and p.header_ts else ""

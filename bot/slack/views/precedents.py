@@ -27,10 +27,12 @@ def _md(text: str, limit: int) -> MarkdownTextObject:
 
 
 def _decided(p: PrecedentView) -> str:
+    if not p.decision:
+        return "Closed without a decision" if p.status == Status.CLOSED else "Not decided yet"
     try:
-        return f"Decided: *{Decision(p.decision).label}*" if p.decision else "Never decided"
+        return f"Decided: *{Decision(p.decision).label}*"
     except ValueError:
-        return f"Decided: *{esc(p.decision or '')}*"
+        return f"Decided: *{esc(p.decision)}*"
 
 
 def _how_it_went(p: PrecedentView) -> str:
