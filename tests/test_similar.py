@@ -32,7 +32,7 @@ from bot.snapshot import PrecedentView
 from bot.store import Store, make_engine, migrate
 from bot.store.db import alembic_config
 from bot.store.search import SearchRows
-from bot.store.similar import SimilarRows, any_of_fts5, any_of_tsquery
+from bot.store.similar import COUNT_CAP, SimilarRows, any_of_fts5, any_of_tsquery
 from bot.store.tables import Incident, Post, Retrospective
 from bot.usecases.similar import SIMILAR_MIN, keys, shown, similar_in, similarity, words_of
 from tests.test_views_limits import MENTION, _base, _check_message, _long
@@ -272,6 +272,40 @@ def test_any_text_is_only_words(history: tuple[Engine, dict[str, int]], title: s
     engine, ids_ = history
     found = similar(engine, title, details)
     assert len(found) <= 3 and ids_["elsewhere"] not in found
+
+
+def test_a_word_in_most_of_a_long_history_is_not_what_finds_a_precedent(database_url: str) -> None:
+    """Past COUNT_CAP incidents holding a word, it is left out of the lookup (ranking it would cost a
+    step per incident, and it tells little); the rarer words still find the precedent, and a new
+    incident made only of common words still gets an answer."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    try:
+        with Store(engine).transaction(TEAM) as repo:
+            for n in range(COUNT_CAP + 100):
+                newsletter = Incident(
+                    team_id=TEAM,
+                    runbook_id="email-campaign",
+                    title=f"Newsletter email typo {n}",
+                    reporter=h.REPORTER,
+                    channel=h.INCIDENT_CHANNEL,
+                    status="deciding",
+                    scale="small",
+                    recommendation="correct",
+                )
+                SearchRows(repo).index(repo.add_incident(newsletter))
+        welcome = write(engine, HISTORY["welcome"])
+        with Store(engine).read(TEAM) as repo:
+            words = words_of("Welcome email sent again to existing customers")
+            chosen, every = SimilarRows(repo).telling(words)
+            assert "email" not in chosen and "welcom" in chosen and not every
+            assert similar(engine, "Welcome email sent again to existing customers")[0] == welcome
+            chosen, every = SimilarRows(repo).telling(words_of("Newsletter email typo"))
+            assert every and len(chosen) == 2, "only common words: the two rarest, together"
+        found = similar(engine, "Newsletter email typo")
+        assert len(found) == 3 and welcome not in found
+    finally:
+        engine.dispose()
 
 
 # ---------------------------------------------------------------------------------------------- in Slack
