@@ -3,8 +3,10 @@
 Where history search (bot.store.search) asks for every word, this asks for any of them: the new
 incident's informative words (see bot.usecases.similar) joined by OR, ranked by the database
 (bm25 on SQLite FTS5, ts_rank on PostgreSQL), so the use case re-scores a short list rather than
-the whole history. The words reach the database only inside one bound parameter, each one quoted
-as a plain string (FTS5) or lexeme (tsquery), never as syntax. Every query carries the workspace.
+the whole history. Ranking costs a step per matching incident, so a word found in thousands of
+incidents is left out (``telling``): the lookup's cost stays flat as the history grows. The words
+reach the database only as bound parameters, each one quoted as a plain string (FTS5) or lexeme
+(tsquery), never as syntax. Every query carries the workspace.
 The list chosen is kept in its own table (``incident_precedents``), read back for every redraw.
 """
 
