@@ -48,6 +48,27 @@ class RetroView:
 
 
 @dataclass(frozen=True)
+class PrecedentView:
+    """A similar past mistake shown when an incident opened: what was decided and how it went."""
+
+    id: int
+    ref: str
+    title: str
+    date: datetime  # when it was reported (aware UTC)
+    runbook: str
+    scale: str
+    decision: str | None  # a Decision value; None when it was never decided
+    status: str  # a Status value
+    apology_approved: bool
+    retro_held: bool
+    lesson: str  # the retrospective's one line (bot.usecases.history.lesson); empty without one
+    score: float = 0.0  # similarity in [0, 1]
+    link: str = ""  # its thread (the header's permalink), when it has one
+    channel: str = ""
+    header_ts: str | None = None
+
+
+@dataclass(frozen=True)
 class Snapshot:
     id: int
     ref: str
@@ -80,6 +101,10 @@ class Snapshot:
     created_at: datetime
     closed_at: datetime | None
     offer: str = ""
+    # Chosen once when it opened (bot.usecases.similar): similar past mistakes, and the top checklist
+    # items of its runbook ("last time we learned…"). Both empty when nothing was similar enough.
+    precedents: tuple[PrecedentView, ...] = ()
+    learned: tuple[str, ...] = ()
 
     @property
     def closed(self) -> bool:

@@ -185,3 +185,16 @@ class IncidentSearch(SQLModel, table=True):
     team_id: str = Field(max_length=32, index=True)
     title_text: str = Field(default="")  # weighs more in the ranking than the rest
     search_text: str = Field(default="")
+
+
+class IncidentPrecedents(SQLModel, table=True):
+    """The similar past mistakes an incident showed when it opened (bot.usecases.similar), chosen once
+    and kept, so a redraw, a resume or a recovery shows the same list. No row: it opened before they
+    were chosen, and none is shown. A table of its own, so the incident row stays as it was."""
+
+    __tablename__ = "incident_precedents"
+    incident_id: int = Field(
+        foreign_key="incident.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    team_id: str = Field(max_length=32)
+    body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

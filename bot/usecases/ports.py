@@ -28,6 +28,8 @@ HEADER, ASSESSMENT, DEPARTMENTS, DECISION, DRAFT, RETRO, REMINDER, SUMMARY = (
     "summary",
 )
 
+# Similar past mistakes, posted before the decision prompt when there are any (bot.usecases.similar).
+PRECEDENTS = "precedents"
 
 NOTICE = "notice:"  # + department: the Marker part of a department's notice
 

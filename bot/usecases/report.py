@@ -12,10 +12,11 @@ from bot.runbook.incident import Status, Step
 from bot.runbook.model import Runbook
 from bot.snapshot import Snapshot
 from bot.store.search import SearchRows
+from bot.store.similar import SimilarRows
 from bot.store.tables import Incident
-from bot.usecases import assess, snapshots
+from bot.usecases import assess, similar, snapshots
 from bot.usecases.context import BOT_ACTOR, Env
-from bot.usecases.ports import ASSESSMENT, DECISION, DEPARTMENTS, HEADER, Undelivered, UserError
+from bot.usecases.ports import ASSESSMENT, DECISION, DEPARTMENTS, HEADER, PRECEDENTS, Undelivered, UserError
 from bot.usecases.thread import Thread
 
 SUMMARY_MAX = 150
@@ -80,6 +81,7 @@ def validate_report(
 def open_incident(env: Env, report: Report, reporter: str, channel: str, key: str) -> Snapshot:
     """Open an incident and walk it to the decision: header, scale, departments, decision prompt."""
     runbook = env.runbooks[report.runbook_id]
+    precedents = similar.choose(env, report.summary, report.details, runbook.id)
     with env.transaction() as repo:
         # Claiming first makes a concurrent duplicate wait for this one, then find its incident.
         if not repo.claim(key):
@@ -108,6 +110,7 @@ def open_incident(env: Env, report: Report, reporter: str, channel: str, key: st
         )
         assert incident.id is not None
         SearchRows(repo).index(incident)
+        SimilarRows(repo).keep(incident.id, precedents)
         repo.log(incident.id, Step.REPORT, runbook.id, reporter, report.summary)
         repo.log(incident.id, Step.ASSESS, assessment.level, BOT_ACTOR, "; ".join(assessment.reasons))
         incident_id = incident.id
@@ -126,7 +129,9 @@ def open_incident(env: Env, report: Report, reporter: str, channel: str, key: st
 
 
 def post_opening(env: Env, thread: Thread) -> None:
-    """Header, scale, notices, who was told, decision prompt: what a new incident shows first."""
+    """Header, scale, notices, who was told, similar past mistakes (when there are any), decision
+    prompt: what a new incident shows first."""
     thread.show(HEADER, ASSESSMENT)
     assess.notify_needed(env, thread)
-    thread.show(DEPARTMENTS, DECISION)
+    before = (PRECEDENTS,) if thread.snap is not None and thread.snap.precedents else ()
+    thread.show(DEPARTMENTS, *before, DECISION)

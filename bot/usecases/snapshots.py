@@ -8,8 +8,10 @@ from bot.runbook.incident import Action, NotAllowed, check
 from bot.runbook.model import Decision
 from bot.snapshot import DraftView, NoticeView, RetroView, Snapshot
 from bot.store.repo import Repo
+from bot.store.similar import SimilarRows
 from bot.store.tables import Incident
 from bot.usecases.context import Env, current, state
+from bot.usecases.similar import shown
 
 
 def build(env: Env, repo: Repo, incident: Incident) -> Snapshot:
@@ -43,6 +45,7 @@ def build(env: Env, repo: Repo, incident: Incident) -> Snapshot:
     except NotAllowed:
         can_change = False
     team = config.team
+    precedents, learned = shown(SimilarRows(repo).kept(incident.id))
     return Snapshot(
         id=incident.id,
         ref=incident.ref,
@@ -96,4 +99,6 @@ def build(env: Env, repo: Repo, incident: Incident) -> Snapshot:
         created_at=incident.created_at,
         closed_at=incident.closed_at,
         offer=incident.offer,
+        precedents=precedents,
+        learned=learned,
     )

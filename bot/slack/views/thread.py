@@ -40,6 +40,7 @@ from bot.slack.views.common import (
     user,
     when,
 )
+from bot.slack.views.precedents import precedents
 from bot.snapshot import NoticeView, Snapshot
 
 Rendered = tuple[str, list[dict[str, Any]]]
@@ -330,6 +331,7 @@ RENDERERS = {
     "header": header,
     "assessment": assessment,
     "departments": departments,
+    "precedents": precedents,
     "decision": decision,
     "draft": draft,
     "retro": retro,
