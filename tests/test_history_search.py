@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,29 +26,14 @@ from bot.store import Store, make_engine, migrate
 from bot.store.db import alembic_config
 from bot.store.search import SearchRows
 from bot.store.search_query import fts5_match, parse, tsquery
-from bot.store.tables import Incident, Retrospective
 from bot.usecases.history import search_in
 from tests.cli_helpers import oops
+from tests.history_helpers import Past, write
 
 TEAM = h.TEAM_ID
 OTHER = "T0OTHER"
 TZ = ZoneInfo("Europe/London")
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclass
-class Past:
-    title: str
-    details: str = ""
-    runbook: str = "general"
-    scale: str = "small"
-    decision: str | None = None
-    status: str = "deciding"
-    reporter: str = h.REPORTER
-    day: str = "2026-03-01"
-    lessons: tuple[str, str, str] | None = None
-    checklist: list[str] = field(default_factory=list)
-    team: str = TEAM
 
 
 HISTORY = {
@@ -88,42 +72,6 @@ HISTORY = {
     ),
     "elsewhere": Past("Welcome email sent to existing customers", "Another workspace's mistake.", team=OTHER),
 }
-
-
-def write(engine: Engine, past: Past, *, index: bool = True) -> int:
-    """One incident (and its retrospective), recorded as the bot records them."""
-    with Store(engine).transaction(past.team) as repo:
-        incident = repo.add_incident(
-            Incident(
-                team_id=past.team,
-                runbook_id=past.runbook,
-                title=past.title,
-                details=past.details,
-                reporter=past.reporter,
-                channel=h.INCIDENT_CHANNEL,
-                status=past.status,
-                scale=past.scale,
-                recommendation="correct",
-                decision=past.decision,
-                created_at=datetime.fromisoformat(past.day + "T10:00:00+00:00"),
-            )
-        )
-        assert incident.id is not None
-        retro = None
-        if past.lessons:
-            wrong, cause, change = past.lessons
-            retro = Retrospective(
-                team_id=past.team,
-                incident_id=incident.id,
-                what_went_wrong=wrong,
-                root_cause=cause,
-                what_we_change=change,
-                submitted_by=h.REVIEWER,
-            )
-            repo.add_retrospective(retro, past.checklist, past.runbook)
-        if index:
-            SearchRows(repo).index(incident, retro, past.checklist)
-        return incident.id
 
 
 @pytest.fixture

@@ -33,8 +33,10 @@ from bot.store import Store, make_engine, migrate
 from bot.store.db import alembic_config
 from bot.store.search import SearchRows
 from bot.store.similar import COUNT_CAP, SimilarRows, any_of_fts5, any_of_tsquery
-from bot.store.tables import Incident, Post, Retrospective
+from bot.store.tables import Incident, Post
 from bot.usecases.similar import SIMILAR_MIN, keys, shown, similar_in, similarity, words_of
+from tests import history_helpers
+from tests.history_helpers import write
 from tests.test_views_limits import MENTION, _base, _check_message, _long
 
 TEAM = h.TEAM_ID
@@ -48,51 +50,11 @@ ITEM = h.RETRO_VALUES["checklist"]
 
 
 @dataclass
-class Past:
-    title: str
-    details: str = ""
+class Past(history_helpers.Past):
+    """A past email-campaign mistake that was corrected, unless said otherwise."""
+
     runbook: str = "email-campaign"
     decision: str | None = "correct"
-    lessons: tuple[str, str, str] | None = None
-    checklist: tuple[str, ...] = ()
-    team: str = TEAM
-    day: str = "2026-03-01"
-
-
-def write(engine: Engine, past: Past) -> int:
-    """One past incident (closed when it has a retrospective), recorded and indexed as the bot does."""
-    with Store(engine).transaction(past.team) as repo:
-        incident = repo.add_incident(
-            Incident(
-                team_id=past.team,
-                runbook_id=past.runbook,
-                title=past.title,
-                details=past.details,
-                reporter=h.REPORTER,
-                channel=h.INCIDENT_CHANNEL,
-                status="closed" if past.lessons else "deciding",
-                scale="small",
-                recommendation="correct",
-                decision=past.decision,
-                draft_approved=past.decision not in (None, "no_action"),
-                created_at=datetime.fromisoformat(past.day + "T10:00:00+00:00"),
-            )
-        )
-        assert incident.id is not None
-        retro = None
-        if past.lessons:
-            wrong, cause, change = past.lessons
-            retro = Retrospective(
-                team_id=past.team,
-                incident_id=incident.id,
-                what_went_wrong=wrong,
-                root_cause=cause,
-                what_we_change=change,
-                submitted_by=h.REVIEWER,
-            )
-            repo.add_retrospective(retro, list(past.checklist), past.runbook)
-        SearchRows(repo).index(incident, retro, past.checklist)
-        return incident.id
 
 
 HISTORY = {
