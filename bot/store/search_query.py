@@ -121,7 +121,7 @@ def _filter(raw: str) -> tuple[str, object] | None:
     return None
 
 
-def _quote_fts(word: str) -> str:
+def quote_fts(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
@@ -130,15 +130,15 @@ def fts5_match(query: SearchQuery) -> str:
     parts = []
     for term in query.terms:
         if term.kind is Kind.WORD:
-            parts.append(_quote_fts(stem(term.words[0])))
+            parts.append(quote_fts(stem(term.words[0])))
         elif term.kind is Kind.PREFIX:
-            parts.append(_quote_fts(term.words[0]) + " *")
+            parts.append(quote_fts(term.words[0]) + " *")
         else:
-            parts.append(_quote_fts(" ".join(term.words)))
+            parts.append(quote_fts(" ".join(term.words)))
     return " AND ".join(parts)
 
 
-def _quote_ts(word: str) -> str:
+def quote_ts(word: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
@@ -147,9 +147,9 @@ def tsquery(query: SearchQuery) -> str:
     parts = []
     for term in query.terms:
         if term.kind is Kind.WORD:
-            parts.append(_quote_ts(stem(term.words[0])))
+            parts.append(quote_ts(stem(term.words[0])))
         elif term.kind is Kind.PREFIX:
-            parts.append(_quote_ts(term.words[0]) + ":*")
+            parts.append(quote_ts(term.words[0]) + ":*")
         else:
-            parts.append("(" + " <-> ".join(map(_quote_ts, term.words)) + ")")
+            parts.append("(" + " <-> ".join(map(quote_ts, term.words)) + ")")
     return " & ".join(parts)

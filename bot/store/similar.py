@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from bot.store.repo import Repo
 from bot.store.search import FTS_TABLE, TITLE_WEIGHT, TSV_COLUMN
+from bot.store.search_query import quote_fts, quote_ts
 from bot.store.tables import Incident, IncidentPrecedents, Retrospective
 
 CANDIDATES = 20  # re-scored by the use case: enough for recall, few enough to stay cheap
@@ -28,22 +29,14 @@ COUNT_CAP = 2000  # matches counted per word, at most
 RANK_BUDGET = 3000  # matches ranked, about: the cost of a lookup stays flat as the history grows
 
 
-def _fts(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'
-
-
-def _lexeme(word: str) -> str:
-    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
 def any_of_fts5(words: Sequence[str], *, every: bool = False) -> str:
     """An FTS5 MATCH expression: each word a quoted string, joined by OR (AND with ``every``)."""
-    return (" AND " if every else " OR ").join(_fts(w) for w in words[:WORDS_MAX] if w)
+    return (" AND " if every else " OR ").join(quote_fts(w) for w in words[:WORDS_MAX] if w)
 
 
 def any_of_tsquery(words: Sequence[str], *, every: bool = False) -> str:
     """to_tsquery('simple', …) text: each word a quoted lexeme, joined by | (& with ``every``)."""
-    return (" & " if every else " | ").join(_lexeme(w) for w in words[:WORDS_MAX] if w)
+    return (" & " if every else " | ").join(quote_ts(w) for w in words[:WORDS_MAX] if w)
 
 
 class SimilarRows:
@@ -71,11 +64,11 @@ class SimilarRows:
             return words, False
         if self.session.get_bind().dialect.name == "sqlite":
             one = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :w{{n}} LIMIT :cap"
-            values = {f"w{n}": _fts(w) for n, w in enumerate(words)}
+            values = {f"w{n}": quote_fts(w) for n, w in enumerate(words)}
         else:
             match = f"{TSV_COLUMN} @@ to_tsquery('simple', :w{{n}})"
             one = f"SELECT 1 FROM incident_search WHERE {match} LIMIT :cap"
-            values = {f"w{n}": _lexeme(w) for n, w in enumerate(words)}
+            values = {f"w{n}": quote_ts(w) for n, w in enumerate(words)}
         counts = " UNION ALL ".join(
             f"SELECT {n} AS n, (SELECT count(*) FROM ({one.format(n=n)}) AS c{n}) AS df"
             for n in range(len(words))
