@@ -242,6 +242,7 @@ EN: dict[str, dict[str, tuple[str, ...]]] = {
             "Wrong images of the {product} in the {campaign} email",
         ),
         "details": (
+            "One of the replies quoted order {order}.",
             "{n} recipients got it from {tool} on {weekday} morning.",
             "The segment was built from an old export, so {audience} were included by mistake.",
             "Support noticed when replies started arriving from {audience}.",
@@ -300,6 +301,7 @@ EN: dict[str, dict[str, tuple[str, ...]]] = {
             "Marketplace listing for the {product} had the trade price",
         ),
         "details": (
+            "The first one we saw was order {order}.",
             "{n} orders went through at the wrong price before anyone noticed.",
             "The price was typed into {tool} without the decimal point.",
             "A customer emailed to ask whether {price} was a mistake.",
@@ -351,6 +353,7 @@ EN: dict[str, dict[str, tuple[str, ...]]] = {
             "Shared document with supplier prices left public",
         ),
         "details": (
+            "The customer quoted order {order}.",
             "About {n} customers were affected.",
             "The courier portal in {place} had an old address saved.",
             "A customer called the shop to ask where the {product} was.",
@@ -393,6 +396,7 @@ IT: dict[str, dict[str, tuple[str, ...]]] = {
             "Codice {code} scaduto nell'email del {campaign}",
         ),
         "details": (
+            "Il primo reclamo riguardava l'ordine {order}.",
             "L'invio è partito da {tool} alle nove di {weekday}.",
             "Molti clienti hanno risposto chiedendo perché avevano ricevuto due email.",
             "Il segmento includeva anche i contatti di {place}.",
@@ -421,6 +425,7 @@ IT: dict[str, dict[str, tuple[str, ...]]] = {
             "Sconto del {pct}% applicato due volte al carrello",
         ),
         "details": (
+            "Il cliente ha citato l'ordine {order}.",
             "{n} ordini sono passati al prezzo sbagliato.",
             "Il prezzo è stato inserito senza la virgola.",
             "Un cliente di {place} ci ha scritto perché il prezzo sembrava troppo basso.",
@@ -443,6 +448,7 @@ IT: dict[str, dict[str, tuple[str, ...]]] = {
             "Consegna promessa per {weekday} non rispettata",
         ),
         "details": (
+            "Il reclamo era sull'ordine {order}.",
             "Il corriere aveva un indirizzo vecchio.",
             "Circa {n} clienti sono stati coinvolti.",
             "Abbiamo spedito un nuovo pacco lo stesso giorno.",
@@ -462,6 +468,7 @@ DE: dict[str, dict[str, tuple[str, ...]]] = {
             "E-Mail zur {product} an die falsche Liste",
         ),
         "details": (
+            "Die erste Beschwerde betraf Bestellung {order}.",
             "Die Kampagne lief am {weekday} über {tool}.",
             "Viele Kunden haben sich über die doppelte Nachricht beschwert.",
             "Der Link führte auf eine Testseite.",
@@ -478,6 +485,7 @@ DE: dict[str, dict[str, tuple[str, ...]]] = {
             "Rechnungen mit falscher Mehrwertsteuer",
         ),
         "details": (
+            "Der Kunde nannte die Bestellung {order}.",
             "{n} Bestellungen gingen zum falschen Preis durch.",
             "Der Preis wurde ohne Komma eingetragen.",
             "Die Buchhaltung hat den Fehler am {weekday} bemerkt.",
@@ -493,6 +501,7 @@ DE: dict[str, dict[str, tuple[str, ...]]] = {
             "Lieferung für {weekday} versprochen und verpasst",
         ),
         "details": (
+            "Es ging zuerst um Bestellung {order}.",
             "Der Kurier hatte eine alte Adresse.",
             "Etwa {n} Kunden waren betroffen.",
             "Wir haben am selben Tag Ersatz geschickt.",
@@ -564,6 +573,7 @@ def _slots(rng: random.Random, lang: str) -> dict[str, str]:
         "weekday": rng.choice(weekdays),
         "price": f"£{price}.{rng.choice(('00', '50', '99'))}",
         "price2": f"£{price * 10}.00",
+        "order": str(rng.randint(100_000, 999_999)),  # all but unique: what a rare search word is
     }
 
 

@@ -1,19 +1,22 @@
 """The search bench's queries, by kind, and the naive `LIKE '%…%'` scan they are compared with.
 
-Kinds: one word (common, rare), two or three words, phrases, prefixes, filters (with and without
-words), Italian, German, no match, hostile text, and the labelled set's queries. Drawn with a fixed
-seed from the words the made-up history uses, so common words are common and rare ones rare there.
+Kinds: one word (common, uncommon, rare: an order number quoted once), two or three words, phrases,
+prefixes, filters (with and without words), Italian, German, no match, hostile text, and the labelled
+set's queries. Drawn with a fixed seed from the words the made-up history uses, so common words are
+common and rare ones rare there.
 """
 
 from __future__ import annotations
 
 import random
+import re
 
 from sqlalchemy import and_, exists, or_
 from sqlmodel import col, select
 
 from bench import history_data as data
 from bench.labelled import QUERIES
+from bench.search_build import runbook_ids
 from bot.store.repo import Repo
 from bot.store.search_query import SearchQuery, parse
 from bot.store.tables import ChecklistItem, Incident, Retrospective
@@ -21,6 +24,7 @@ from bot.usecases.history import day_start
 
 KINDS = (
     "common",
+    "uncommon",
     "rare",
     "words",
     "phrase",
@@ -182,7 +186,8 @@ def queries(seed: int = data.SEED) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = [("common", w) for w in COMMON]
     codes = [f"{w.lower()}{p}" for w in data.CODE_WORDS for p in (5, 10, 15, 20, 25, 30, 40, 50)]
     rare = [p.lower() for p in data.PLACES[:12]] + rng.sample(codes, 8) + list(data.PRODUCT_ADJ[-5:])
-    out += [("rare", w) for w in rare]
+    out += [("uncommon", w) for w in rare]
+    out += [("rare", f"order {number}") for number in _order_numbers(10)]
     out += [("words", w) for w in TWO_THREE]
     out += [
         ("words", f"{rng.choice(data.PRODUCT_ADJ)} {rng.choice(('price', 'email', 'parcel', 'refund'))}")
@@ -242,6 +247,15 @@ def queries(seed: int = data.SEED) -> list[tuple[str, str]]:
     out += [("hostile", q) for q in HOSTILE]
     out += [("labelled", q.text) for q in QUERIES]
     return out
+
+
+def _order_numbers(n: int) -> list[str]:
+    """Order numbers the oldest made-up incidents quote (there at every size the bench builds): a word
+    that is in one incident or a handful."""
+    found = []
+    for r in data.history(60, runbook_ids(), data.SEED):
+        found += re.findall(r"\b\d{6}\b", r.details)
+    return found[:n]
 
 
 def like_in(repo: Repo, text: str, *, limit: int) -> list[tuple[Incident, Retrospective | None]]:

@@ -106,6 +106,32 @@ def _judged(bench: SearchBench) -> SearchRun | None:
     return max(sqlite, key=lambda r: r.size) if sqlite else None
 
 
+def _largest_each(bench: SearchBench) -> list[SearchRun]:
+    """Each database's largest history: where the labelled misses are listed."""
+    largest: dict[str, SearchRun] = {}
+    for run in bench.runs:
+        if not run.skipped and run.size >= largest.get(run.database, run).size:
+            largest[run.database] = run
+    return list(largest.values())
+
+
+def _misses(run: SearchRun) -> list[str]:
+    notes = []
+    ranks = run.search_recall.ranks
+    if run.search_recall.misses:
+        missed = "; ".join(
+            f"“{q}” ({'rank ' + str(ranks[q]) if ranks[q] else 'not in top 10'})"
+            for q in run.search_recall.misses
+        )
+        notes.append(f"labelled queries not in the top 3 at {run.label}: {missed}")
+    if run.similar_recall.misses and not run.similar_note:
+        notes.append(
+            f"similar reports not in the top 3 at {run.label}: "
+            + "; ".join(f"“{q}”" for q in run.similar_recall.misses)
+        )
+    return notes
+
+
 def _by_kind(run: SearchRun, kind: str) -> str:
     s = run.search.get(kind)
     if not s:
@@ -132,19 +158,8 @@ def tables(bench: SearchBench) -> tuple[list[str], list[list[str]], list[list[st
         if counts - {0}:
             kinds.append([f"{kind} ({max(counts)})", *(_by_kind(r, kind) for r in shown)])
     notes = [f"{r.label}: skipped ({r.skipped})" for r in bench.runs if r.skipped]
-    judged = _judged(bench)
-    if judged and judged.search_recall.misses:
-        ranks = judged.search_recall.ranks
-        missed = "; ".join(
-            f"“{q}” ({'rank ' + str(ranks[q]) if ranks[q] else 'not in top 10'})"
-            for q in judged.search_recall.misses
-        )
-        notes.append(f"labelled queries not in the top 3 at {judged.label}: {missed}")
-    if judged and judged.similar_recall.misses and not judged.similar_note:
-        notes.append(
-            f"similar reports not in the top 3 at {judged.label}: "
-            + "; ".join(f"“{q}”" for q in judged.similar_recall.misses)
-        )
+    for run in _largest_each(bench):
+        notes += _misses(run)
     return header, summary, kinds, notes
 
 
