@@ -335,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not args.queries or any(w.strip() and w.strip() in k for w in args.queries.split(","))
     ]
     databases = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
-    console = Console() if Console().is_terminal else Console(width=160)
+    console = Console() if Console().is_terminal else Console(width=200)
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="oops-search-") as tmp:

@@ -40,8 +40,8 @@ def _size(run: SearchRun) -> str:
     if not run.bytes_total:
         return ""
     per = run.bytes_total / run.size * 1000 / 1e6
-    search = f" ({run.bytes_search / run.size * 1000 / 1e6:.2f} search)" if run.bytes_search else ""
-    return f"{per:.2f} MB{search}"
+    search = f" ({run.bytes_search / run.size * 1000 / 1e6:.2f})" if run.bytes_search else ""
+    return f"{per:.2f}{search}"
 
 
 def _checklist(run: SearchRun) -> str:
@@ -54,11 +54,11 @@ def _checklist(run: SearchRun) -> str:
 ROWS: tuple[tuple[str, Cell], ...] = (
     ("build (s)", lambda r: "cached" if r.cached else f"{r.build_seconds:.0f} s"),
     (
-        "search p50 / p95, all queries",
+        "search p50 / p95",
         lambda r: f"{_ms(percentile(r.all_search(), 50))} / {_ms(percentile(r.all_search(), 95))}",
     ),
     (
-        "LIKE scan p50 / p95, same queries",
+        "LIKE scan p50 / p95",
         lambda r: (
             f"{_ms(percentile(r.all_like(), 50))} / {_ms(percentile(r.all_like(), 95))}"
             if r.like
@@ -66,12 +66,12 @@ ROWS: tuple[tuple[str, Cell], ...] = (
         ),
     ),
     (
-        "LIKE ÷ search, at p50 / p95",
+        "LIKE ÷ search, p50 / p95",
         lambda r: f"{_ratio(r, 50) or 0:.1f}× / {_ratio(r, 95) or 0:.1f}×" if r.like else "",
     ),
-    ("similar-incident lookup p95", lambda r: r.similar_note or _ms(percentile(r.similar, 95))),
-    ("checklist build, slowest runbook / all", _checklist),
-    ("database size per 1,000 incidents", _size),
+    ("similar lookup p95", lambda r: r.similar_note or _ms(percentile(r.similar, 95))),
+    ("checklist: slowest runbook / all", _checklist),
+    ("MB per 1,000 incidents (search)", _size),
     ("search recall@1 / @3", lambda r: _recall(r, "search")),
     ("similar recall@1 / @3", lambda r: _recall(r, "similar")),
 )
@@ -83,14 +83,14 @@ def _verdicts(run: SearchRun | None) -> dict[str, tuple[str, bool | None]]:
     p95 = percentile(run.all_search(), 95)
     ratio = _ratio(run, 95)
     s3, m3 = run.search_recall.at(3), run.similar_recall.at(3)
-    at = f" at {run.size:,}"
+    at = f", {run.size:,}"
     return {
-        "search p50 / p95, all queries": (
+        "search p50 / p95": (
             f"p95 < {SEARCH_P95_MS:.0f} ms{at}",
             None if p95 is None else p95 * 1000 < SEARCH_P95_MS,
         ),
-        "LIKE ÷ search, at p50 / p95": (
-            f"≥ {LIKE_RATIO:.0f}× at p95{at}",
+        "LIKE ÷ search, p50 / p95": (
+            f"p95 ≥ {LIKE_RATIO:.0f}×{at}",
             None if ratio is None else ratio >= LIKE_RATIO,
         ),
         "search recall@1 / @3": (f"@3 ≥ {RECALL_AT_3}", None if s3 is None else s3 >= RECALL_AT_3),

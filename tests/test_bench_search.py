@@ -73,7 +73,7 @@ def test_every_figure_is_produced_and_the_planted_incidents_are_where_it_says(bu
     render_search(SearchBench([run]), Console(file=out, width=200))
     text = out.getvalue()
     assert f"db {TINY:,}" in text and "labelled (50)" in text
-    for line in ("search p50 / p95", "LIKE ÷ search", "recall@1 / @3", "database size per 1,000"):
+    for line in ("search p50 / p95", "LIKE ÷ search", "recall@1 / @3", "MB per 1,000 incidents"):
         assert line in text
     assert "| similar recall@1 / @3 | 1.00 / 1.00" in search_markdown(SearchBench([run]))
 
