@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.run import BenchResults
+from bench.search_report import render_search, search_markdown
 
 ACK_P99_RATIO = 1.5  # bot's p99 at the highest concurrency / bare app's
 HISTORY_RATIO = 1.2  # resume and opening at the large history / at the small one
@@ -262,6 +263,7 @@ def render(results: BenchResults, console: Console) -> None:
             verdict,
         )
     console.print(table)
+    render_search(results.search, console)
     console.print(
         "[dim]CPU: the served process's own (from /proc) for acks and start-up; the bot's threads only "
         "(waitress, Bolt listeners, scheduler) when it runs beside the emulator. Latency and wall times "
@@ -288,7 +290,7 @@ def to_markdown(results: BenchResults) -> str:
             f"| {row.measure} | {_fmt(row.value, row.unit)} | {_fmt(row.floor, row.unit)} | "
             f"{f'{ratio:.2f}×' if ratio is not None else ''} | {row.target} | {verdict} |"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + search_markdown(results.search)
 
 
 def to_json(results: BenchResults) -> str:

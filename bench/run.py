@@ -20,6 +20,7 @@ from bench.incident import (
 )
 from bench.machine import Machine, describe_machine
 from bench.memory import MemoryResult, measure_memory
+from bench.search import SearchBench, run_search
 from bench.startup import StartupResult, measure_commands
 
 
@@ -37,6 +38,8 @@ class Plan:
     history_reps: int
     memory_sizes: tuple[int, int]
     memory_touches: int
+    search_sizes: tuple[int, ...] = ()  # the history bench (bench/search.py); none: not run
+    search_postgres_max: int | None = None  # larger PostgreSQL histories are skipped (build time)
 
 
 FULL = Plan(
@@ -50,6 +53,7 @@ FULL = Plan(
     history_reps=9,  # at 10 incidents one is the warm-up's, so 9 are left to resume
     memory_sizes=(1_000, 10_000),
     memory_touches=20,
+    search_sizes=(10_000, 100_000),
 )
 QUICK = Plan(
     name="quick",
@@ -62,6 +66,8 @@ QUICK = Plan(
     history_reps=3,
     memory_sizes=(100, 1_000),
     memory_touches=3,
+    search_sizes=(1_000, 10_000),
+    search_postgres_max=10_000,
 )
 
 
@@ -75,6 +81,7 @@ class BenchResults:
     walks: list[WalkResult] = field(default_factory=list)
     round_trips: list[RoundTrips] = field(default_factory=list)
     history: HistoryResult = field(default_factory=HistoryResult)
+    search: SearchBench = field(default_factory=SearchBench)
 
 
 def _served_section(plan: Plan, results: BenchResults, tmp: Path) -> None:
@@ -130,4 +137,8 @@ def run(plan: Plan) -> BenchResults:
     with tempfile.TemporaryDirectory(prefix="oops-bench-") as tmp:
         _served_section(plan, results, Path(tmp))
         _in_process_section(plan, results, Path(tmp))
+        if plan.search_sizes:
+            results.search = run_search(
+                plan.search_sizes, postgres_max=plan.search_postgres_max, tmp=Path(tmp) / "search"
+            )
     return results
