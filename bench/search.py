@@ -5,14 +5,12 @@ checklist build, database size and recall on the labelled set, at each size, on 
 
 prints the per-query-kind table for one size and database (the lead's loop while tuning search);
 `make bench` runs it at the plan's sizes beside the other sections. One database exists at a time.
-Similar incidents are measured through any callable shaped like bot.usecases.similar.similar_in; until
-that module exists its lines say "not built yet".
+Similar incidents are measured through bot.usecases.similar.similar_in (or any callable shaped like it).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import math
 import statistics
 import time
@@ -33,10 +31,10 @@ from bot.store import Store, make_engine
 from bot.usecases.checklists import Query as ChecklistQuery
 from bot.usecases.checklists import checklist_of
 from bot.usecases.history import search_in
+from bot.usecases.similar import similar_in
 
 ROOT = Path(__file__).resolve().parent.parent
 Similar = Callable[..., Sequence[Any]]  # similar_in(repo, title, details, runbook_id, *, exclude_id, limit)
-NOT_BUILT = "not built yet"
 RANKS = 10  # a labelled query's target is looked for in the first page (rank known up to 10)
 
 
@@ -64,7 +62,6 @@ class SearchRun:
     search: dict[str, list[float]] = field(default_factory=dict)  # kind -> seconds, one per query
     like: dict[str, list[float]] = field(default_factory=dict)
     similar: list[float] = field(default_factory=list)
-    similar_note: str = ""  # why there is no similar figure
     checklist: dict[str, float] = field(default_factory=dict)  # runbook (or "all") -> seconds
     bytes_total: int | None = None
     bytes_search: int | None = None  # of which the search rows and their index
@@ -93,17 +90,6 @@ def percentile(values: Sequence[float], p: float) -> float | None:
         return None
     ordered = sorted(values)
     return ordered[min(len(ordered), max(1, math.ceil(p / 100 * len(ordered)))) - 1]
-
-
-def load_similar() -> Similar | None:
-    """bot.usecases.similar.similar_in once it exists (imported lazily; its absence is not an error)."""
-    try:
-        module = importlib.import_module("bot.usecases.similar")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("bot.usecases.similar", "bot.usecases"):
-            return None
-        raise
-    return getattr(module, "similar_in", None)
 
 
 def result_ids(found: Iterable[Any]) -> list[int]:
@@ -181,12 +167,9 @@ def similar_reports(n: int = 80) -> list[tuple[str, str, str]]:
 
 
 def measure_similar(
-    store: Store, built: Built, run: SearchRun, similar: Similar | None, reps: int = 3
+    store: Store, built: Built, run: SearchRun, similar: Similar = similar_in, reps: int = 3
 ) -> None:
     """Latency over labelled and made-up reports, and recall on the labelled ones."""
-    if similar is None:
-        run.similar_note = NOT_BUILT
-        return
 
     def lookup(title: str, details: str, runbook: str, limit: int) -> Callable[[], list[int]]:
         def go() -> list[int]:
@@ -250,7 +233,7 @@ def measure(
     kinds: Sequence[str] = KINDS,
     reps: int = 3,
     like: bool = True,
-    similar: Similar | str | None = "auto",
+    similar: Similar = similar_in,
 ) -> SearchRun:
     """Every figure of one database at one size."""
     run = SearchRun(database, built.size, build_seconds=built.seconds, cached=built.cached)
@@ -259,7 +242,7 @@ def measure(
     try:
         measure_search(store, run, kinds, reps, like)
         measure_recall(store, built, run)
-        measure_similar(store, built, run, load_similar() if similar == "auto" else similar)  # type: ignore[arg-type]
+        measure_similar(store, built, run, similar)
         measure_checklists(store, built, run)
         measure_size(store, built, run)
     finally:
@@ -277,7 +260,7 @@ def run_search(
     kinds: Sequence[str] = KINDS,
     reps: int = 3,
     like: bool = True,
-    similar: Similar | str | None = "auto",
+    similar: Similar = similar_in,
     progress: Callable[[str], None] | None = None,
 ) -> SearchBench:
     """Each database, each size, one after the other (the previous one's schema is gone first)."""

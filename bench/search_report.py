@@ -30,8 +30,6 @@ def _ratio(run: SearchRun, p: float) -> float | None:
 
 def _recall(run: SearchRun, which: str) -> str:
     recall = run.search_recall if which == "search" else run.similar_recall
-    if which == "similar" and run.similar_note:
-        return run.similar_note
     r1, r3 = recall.at(1), recall.at(3)
     return "" if r1 is None or r3 is None else f"{r1:.2f} / {r3:.2f} (n={len(recall.ranks)})"
 
@@ -69,7 +67,7 @@ ROWS: tuple[tuple[str, Cell], ...] = (
         "LIKE ÷ search, p50 / p95",
         lambda r: f"{_ratio(r, 50) or 0:.1f}× / {_ratio(r, 95) or 0:.1f}×" if r.like else "",
     ),
-    ("similar lookup p95", lambda r: r.similar_note or _ms(percentile(r.similar, 95))),
+    ("similar lookup p95", lambda r: _ms(percentile(r.similar, 95))),
     ("checklist: slowest runbook / all", _checklist),
     ("MB per 1,000 incidents (search)", _size),
     ("search recall@1 / @3", lambda r: _recall(r, "search")),
@@ -96,7 +94,7 @@ def _verdicts(run: SearchRun | None) -> dict[str, tuple[str, bool | None]]:
         "search recall@1 / @3": (f"@3 ≥ {RECALL_AT_3}", None if s3 is None else s3 >= RECALL_AT_3),
         "similar recall@1 / @3": (
             f"@3 ≥ {RECALL_AT_3}",
-            None if m3 is None or run.similar_note else m3 >= RECALL_AT_3,
+            None if m3 is None else m3 >= RECALL_AT_3,
         ),
     }
 
@@ -124,7 +122,7 @@ def _misses(run: SearchRun) -> list[str]:
             for q in run.search_recall.misses
         )
         notes.append(f"labelled queries not in the top 3 at {run.label}: {missed}")
-    if run.similar_recall.misses and not run.similar_note:
+    if run.similar_recall.misses:
         notes.append(
             f"similar reports not in the top 3 at {run.label}: "
             + "; ".join(f"“{q}”" for q in run.similar_recall.misses)

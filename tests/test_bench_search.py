@@ -5,7 +5,6 @@ lookup that finds nothing gives lower recall, an oracle full recall). Speed is n
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import io
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,10 +16,8 @@ from rich.console import Console
 from bench import labelled
 from bench.history_data import TEAM_ID
 from bench.search import (
-    NOT_BUILT,
     SearchBench,
     SearchRun,
-    load_similar,
     measure,
     measure_recall,
     measure_similar,
@@ -58,7 +55,7 @@ def test_every_figure_is_produced_and_the_planted_incidents_are_where_it_says(bu
         assert len(run.search[kind]) == len(run.like[kind]) == expected, kind
     assert set(run.checklist) == {*built.runbooks, "all"}
     assert run.bytes_total and run.bytes_total > 0
-    assert run.similar and not run.similar_note
+    assert run.similar
     store = Store(make_engine(built.url))
     with store.read(TEAM_ID) as repo:
         for planted in (*labelled.TARGETS, *labelled.NEAR):
@@ -88,8 +85,6 @@ def test_recall_is_counted_against_the_labelled_answers(built: Built) -> None:
         measure_recall(store, dataclasses.replace(built, planted=shifted), wrong)
         assert set(wrong.search_recall.ranks) == set(right.search_recall.ranks)
         assert (wrong.search_recall.at(3) or 0) < (right.search_recall.at(3) or 0)
-        measure_similar(store, built, right, None)
-        assert right.similar_note == NOT_BUILT and not right.similar and not right.similar_recall.ranks
         measure_similar(store, built, wrong, lambda *a, **k: [], reps=1)
         assert wrong.similar_recall.at(3) == 0.0 and len(wrong.similar_recall.ranks) == len(labelled.REPORTS)
     finally:
@@ -101,10 +96,3 @@ def test_a_sqlite_history_is_built_once_then_read_from_the_cache(tmp_path: Path)
     again = sqlite_database(TINY, cache=tmp_path)
     assert not first.cached and again.cached and again.url == first.url and again.planted == first.planted
     assert [p.name for p in tmp_path.iterdir()] == [Path(first.url.split("///")[1]).name]
-
-
-def test_similar_is_not_built_until_its_module_exists() -> None:
-    if importlib.util.find_spec("bot.usecases.similar") is None:
-        assert load_similar() is None
-    else:
-        assert callable(load_similar())
