@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from bot.store.search_text import stem, tokens
+from bot.store.search_text import informative, stems, tokens
 
 TEXT_MAX = 1000  # characters read from a query; the rest is dropped
 TERMS_MAX = 24  # terms kept: a search that long is a paste, and every term costs a lookup
@@ -87,7 +87,15 @@ def parse(text: str) -> SearchQuery:
                 found[value[0]] = value[1]
             elif value is None:
                 terms.extend(_word_terms(raw))
-    return SearchQuery(tuple(dict.fromkeys(terms))[:TERMS_MAX], Filters(**found))  # type: ignore[arg-type]
+    terms = _without_stop_words(list(dict.fromkeys(terms)))
+    return SearchQuery(tuple(terms)[:TERMS_MAX], Filters(**found))  # type: ignore[arg-type]
+
+
+def _without_stop_words(terms: list[Term]) -> list[Term]:
+    """`printed in the greeting` asks for `printed greeting`: a word like `the` or `di` says nothing
+    and would fail an incident written without it. Kept when the query has nothing else."""
+    kept = [t for t in terms if t.kind is not Kind.WORD or informative(t.words[0])]
+    return kept or terms
 
 
 def _word_terms(raw: str) -> list[Term]:
@@ -130,7 +138,7 @@ def fts5_match(query: SearchQuery) -> str:
     parts = []
     for term in query.terms:
         if term.kind is Kind.WORD:
-            parts.append(quote_fts(stem(term.words[0])))
+            parts.append("(" + " OR ".join(map(quote_fts, stems(term.words[0]))) + ")")
         elif term.kind is Kind.PREFIX:
             parts.append(quote_fts(term.words[0]) + " *")
         else:
@@ -147,7 +155,7 @@ def tsquery(query: SearchQuery) -> str:
     parts = []
     for term in query.terms:
         if term.kind is Kind.WORD:
-            parts.append(quote_ts(stem(term.words[0])))
+            parts.append("(" + " | ".join(map(quote_ts, stems(term.words[0]))) + ")")
         elif term.kind is Kind.PREFIX:
             parts.append(quote_ts(term.words[0]) + ":*")
         else:

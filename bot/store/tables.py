@@ -41,7 +41,11 @@ def _when(*, nullable: bool = True, index: bool = False) -> Any:
 
 class Incident(SQLModel, table=True):
     # What the scheduler and recovery look for across the history: cost must not grow with it.
-    __table_args__ = (Index("ix_incident_team_status", "team_id", "status"),)
+    __table_args__ = (
+        Index("ix_incident_team_status", "team_id", "status"),
+        # History pages newest first, and the Home tab's last mistakes, without sorting the history.
+        Index("ix_incident_team_created", "team_id", "created_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     # The Slack workspace (team id) the row belongs to: every query filters by it.
     team_id: str = Field(max_length=32)
@@ -138,7 +142,10 @@ class Retrospective(SQLModel, table=True):
 class ChecklistItem(SQLModel, table=True):
     """A lesson from a retrospective, offered again the next time the same runbook runs."""
 
-    __table_args__ = (Index("ix_checklistitem_team_runbook", "team_id", "runbook_id", "id"),)
+    __table_args__ = (
+        Index("ix_checklistitem_team_runbook", "team_id", "runbook_id", "id"),
+        Index("ix_checklistitem_team_id", "team_id", "id"),  # every runbook's newest items
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)

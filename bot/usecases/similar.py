@@ -23,7 +23,7 @@ from typing import Any
 from bot.snapshot import PrecedentView
 from bot.store.checklists import ChecklistRows
 from bot.store.repo import Repo
-from bot.store.search_text import stem, tokens
+from bot.store.search_text import informative, stem, tokens
 from bot.store.similar import SimilarRows
 from bot.store.tables import Incident, Retrospective
 from bot.usecases.checklists import merge
@@ -39,31 +39,6 @@ LEARN_WINDOW = 300  # newest checklist rows merged for those: the cost stays fla
 KEY_LEN = 6
 TITLE_WEIGHT, TEXT_WEIGHT, RUNBOOK_BONUS = 0.5, 0.4, 0.1
 VERSION = 1  # of the JSON kept in incident_precedents
-
-ENGLISH = (
-    "a an the and or but if of to in on at by for from with into onto over under about after before "
-    "as is are was were be been being am it its this that these those there here then than so not no "
-    "we our us you your they their them he she his her i me my all any some each other such only also "
-    "just very too can could would should will shall may might must do does did done has have had "
-    "who what which when where why how again out up down off one two per via"
-)
-ITALIAN = (
-    "il lo la l i gli le un una uno d di del dello della dei degli delle da dal dallo dalla dai dagli "
-    "dalle al allo alla ai agli alle nel nello nella nei negli nelle sul sullo sulla sui sugli sulle "
-    "con su per tra fra e ed o che chi non si ci ne sono era erano stato stata stati essere ha "
-    "hanno ho abbiamo come ma anche piu questo questa questi queste quello quella loro noi voi"
-)
-GERMAN = (
-    "der die das den dem des ein eine einen einem einer eines und oder aber ist sind war waren wurde "
-    "wurden werden zu zum zur von vom mit auf im an am bei fur nicht es sie er wir ihr auch als "
-    "aus nach uber noch wie dass hat haben sich bis kein keine"
-)
-# Folded as search_text folds (no accents): words so common they say nothing about a mistake.
-STOP_WORDS = frozenset(" ".join((ENGLISH, ITALIAN, GERMAN)).split())
-
-
-def informative(token: str) -> bool:
-    return len(token) > 1 and not token.isdigit() and token not in STOP_WORDS
 
 
 def words_of(*texts: str) -> list[str]:

@@ -12,21 +12,18 @@ external-content table over it, kept in step by triggers; PostgreSQL a stored ts
 incidents are indexed here, in Python, with the same normaliser the bot uses.
 """
 
-from collections import defaultdict
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-from bot.store.search_text import document
+from bot.store.search_backfill import documents
 
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-BATCH = 1000
 
 SQLITE = [
     "CREATE VIRTUAL TABLE incident_search_fts USING fts5(title_text, search_text, content='incident_search',"
@@ -70,48 +67,14 @@ def upgrade() -> None:
 
 def _index_existing(bind: sa.Connection) -> None:
     """Every incident already there, a batch at a time (the triggers fill FTS5 as rows go in)."""
-    last = 0
-    while True:
-        incidents = bind.execute(
-            sa.text(
-                "SELECT id, team_id, title, details, runbook_id FROM incident WHERE id > :last"
-                " ORDER BY id LIMIT :n"
-            ),
-            {"last": last, "n": BATCH},
-        ).all()
-        if not incidents:
-            return
-        low, high = incidents[0].id, incidents[-1].id
-        span = {"low": low, "high": high}
-        lessons: dict[int, list[str]] = defaultdict(list)
-        for row in bind.execute(
-            sa.text(
-                "SELECT incident_id, what_went_wrong, root_cause, what_we_change FROM retrospective"
-                " WHERE incident_id BETWEEN :low AND :high ORDER BY id"
-            ),
-            span,
-        ):
-            lessons[row.incident_id] += [row.what_went_wrong, row.root_cause, row.what_we_change]
-        for row in bind.execute(
-            sa.text(
-                "SELECT incident_id, text FROM checklistitem"
-                " WHERE incident_id BETWEEN :low AND :high ORDER BY id"
-            ),
-            span,
-        ):
-            lessons[row.incident_id].append(row.text)
+    for batch in documents(bind):
         bind.execute(
             sa.text(
                 "INSERT INTO incident_search (incident_id, team_id, title_text, search_text)"
                 " VALUES (:id, :team, :title, :words)"
             ),
-            [
-                {"id": i.id, "team": i.team_id, "title": title, "words": body}
-                for i in incidents
-                for title, body in [document(i.title, i.details, i.runbook_id, lessons[i.id])]
-            ],
+            batch,
         )
-        last = high
 
 
 def downgrade() -> None:
