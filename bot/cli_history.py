@@ -52,6 +52,8 @@ def history_search(
             f"No past incident matches {text!r}. Try fewer words, a prefix such as welc*, or no filters."
         )
         return
+    if results.partial:
+        out.print("No past incident has all of those words; these have some of them, most first.")
     out.print(table(results, cfg.team.tz, text))
     if results.more:
         out.print(f"Showing the best {len(results.hits)}; narrow the search or raise --limit.")

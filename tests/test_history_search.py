@@ -107,6 +107,23 @@ def test_the_obvious_match_is_ranked_first(history: tuple[Engine, dict[str, int]
     assert found(engine, "welcome email existing customers") == names(ids, "welcome", "decoy")
 
 
+def test_when_nothing_has_every_word_the_ones_with_most_of_them_are_shown(
+    history: tuple[Engine, dict[str, int]],
+) -> None:
+    engine, ids = history
+    with Store(engine).read(TEAM) as repo:
+        some = search_in(repo, "cheddar kit lieferadresse", TZ)
+        filtered = search_in(repo, "cheddar lieferadresse runbook:general", TZ)
+        paged = search_in(repo, "cheddar lieferadresse", TZ, page=2, limit=1)
+        every = search_in(repo, "welcome email", TZ)
+        one_word = search_in(repo, "zanzibar", TZ)
+    assert some.partial and [hit.id for hit in some.hits] == names(ids, "cheddar", "german"), "most first"
+    assert [hit.id for hit in filtered.hits] == names(ids, "german"), "filters still hold"
+    assert paged.partial and [hit.id for hit in paged.hits] == names(ids, "german") and not paged.more
+    assert not every.partial and every.hits, "an incident has every word: no fallback"
+    assert not one_word.partial and not one_word.hits, "one word that matches nothing: nothing"
+
+
 def test_pages_follow_the_ranking(history: tuple[Engine, dict[str, int]]) -> None:
     engine, ids = history
     with Store(engine).read(TEAM) as repo:

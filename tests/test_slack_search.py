@@ -76,6 +76,9 @@ def test_a_match_is_shown_to_the_person_with_its_ref_lesson_and_thread(live_bot:
     assert "No retrospective lesson yet" in h.blocks_text(_ask(bot, "cheddar")), "no thread, no link"
     assert "Open its thread" not in h.blocks_text(_ask(bot, "cheddar"))
     assert f"OOPS-{elsewhere}" not in json.dumps([e.blocks for e in emu.ephemerals])
+    some = _ask(bot, "cheddar welcome")
+    assert "No past mistake has all of those words" in h.blocks_text(some)
+    assert set(_refs(some)) == {f"OOPS-{closed}", f"OOPS-{cheddar}"}
     help_answer = bot.driver.slash("/oops", "help", user=h.REPORTER)
     assert "/oops search" in json.dumps(help_answer.ack_body)
 

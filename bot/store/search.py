@@ -78,8 +78,10 @@ class SearchRows:
         offset: int = 0,
         since: datetime | None = None,
         before: datetime | None = None,
+        any_term: bool = False,
     ) -> list[tuple[Incident, Retrospective | None]]:
-        """Incidents matching every term and filter, best first. ``since``/``before`` are the query's
+        """Incidents matching every term (any one, with ``any_term``: ranked, those with more of them
+        first) and every filter, best first. ``since``/``before`` are the query's
         dates as instants in the team's time zone. A query with neither terms nor filters finds nothing.
 
         Ranking a match costs the database a look at its words, so only the newest ``window``
@@ -94,7 +96,7 @@ class SearchRows:
         stmt = select(Incident, Retrospective).outerjoin(Retrospective, retro_join)
         if query.terms:
             # Rank the window on its own narrow rows, then read only the page's incidents.
-            window = self._window(query, since, before)
+            window = self._window(query, since, before, any_term)
             ranked = select(window).order_by(*self._best_first(window)).limit(limit).offset(max(offset, 0))
             page = ranked.subquery("page")
             stmt = stmt.join(page, page.c.id == col(Incident.id)).order_by(*self._best_first(page))
@@ -108,18 +110,20 @@ class SearchRows:
     def _best_first(ranked: Any) -> list[Any]:
         return [ranked.c.score, ranked.c.created_at.desc(), ranked.c.id.desc()]
 
-    def _window(self, query: SearchQuery, since: datetime | None, before: datetime | None) -> Any:
+    def _window(
+        self, query: SearchQuery, since: datetime | None, before: datetime | None, any_term: bool
+    ) -> Any:
         """The newest ``window`` matches of the terms and filters, with their scores (lower is better),
         walked newest first through the full-text index so the walk stops at the window."""
         sqlite = self.session.get_bind().dialect.name == "sqlite"
         if sqlite:
             fts = table(FTS_TABLE, column("rowid"))
             match_id = fts.c.rowid
-            matches = text(f"{FTS_TABLE} MATCH :match").bindparams(match=fts5_match(query))
+            matches = text(f"{FTS_TABLE} MATCH :match").bindparams(match=fts5_match(query, any_term=any_term))
             score = literal_column(f"bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)")
             source: Any = fts
         else:
-            words = func.to_tsquery("simple", tsquery(query))
+            words = func.to_tsquery("simple", tsquery(query, any_term=any_term))
             tsv = literal_column(f"incident_search.{TSV_COLUMN}")
             match_id = col(IncidentSearch.incident_id)
             matches = tsv.op("@@")(words)

@@ -133,8 +133,9 @@ def quote_fts(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-def fts5_match(query: SearchQuery) -> str:
-    """The terms as an SQLite FTS5 MATCH expression: every string quoted, joined by AND."""
+def fts5_match(query: SearchQuery, *, any_term: bool = False) -> str:
+    """The terms as an SQLite FTS5 MATCH expression: every string quoted, joined by AND (by OR with
+    ``any_term``)."""
     parts = []
     for term in query.terms:
         if term.kind is Kind.WORD:
@@ -143,15 +144,16 @@ def fts5_match(query: SearchQuery) -> str:
             parts.append(quote_fts(term.words[0]) + " *")
         else:
             parts.append(quote_fts(" ".join(term.words)))
-    return " AND ".join(parts)
+    return (" OR " if any_term else " AND ").join(parts)
 
 
 def quote_ts(word: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsquery(query: SearchQuery) -> str:
-    """The terms as PostgreSQL to_tsquery('simple', …) text: quoted lexemes, `&`, `<->` and `:*`."""
+def tsquery(query: SearchQuery, *, any_term: bool = False) -> str:
+    """The terms as PostgreSQL to_tsquery('simple', …) text: quoted lexemes, `&` (`|` with ``any_term``),
+    `<->` and `:*`."""
     parts = []
     for term in query.terms:
         if term.kind is Kind.WORD:
@@ -160,4 +162,4 @@ def tsquery(query: SearchQuery) -> str:
             parts.append(quote_ts(term.words[0]) + ":*")
         else:
             parts.append("(" + " <-> ".join(map(quote_ts, term.words)) + ")")
-    return " & ".join(parts)
+    return (" | " if any_term else " & ").join(parts)

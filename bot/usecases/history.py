@@ -41,6 +41,7 @@ class Results:
     hits: tuple[Hit, ...]
     page: int
     more: bool  # another page follows
+    partial: bool = False  # nothing had every word: these have some of them, most first
 
 
 def lesson(retro: Retrospective | None) -> str:
@@ -86,8 +87,18 @@ def search_in(repo: Repo, text: str, tz: tzinfo, *, page: int = 1, limit: int = 
     rows = SearchRows(repo).search(
         query, limit=limit + 1, offset=(page - 1) * limit, since=since, before=before
     )
+    partial = False
+    if not rows and len(query.terms) > 1:
+        # Nobody writes a mistake down twice in the same words: when no incident has them all, the
+        # ones with most of them (bm25 ranks those first) beat an empty answer. Filters still hold.
+        # A later page is in that mode when the first was, that is when nothing has every word.
+        partial = page == 1 or not SearchRows(repo).search(query, limit=1, since=since, before=before)
+        if partial:
+            rows = SearchRows(repo).search(
+                query, limit=limit + 1, offset=(page - 1) * limit, since=since, before=before, any_term=True
+            )
     hits = tuple(hit(incident, retro) for incident, retro in rows[:limit])
-    return Results(query, hits, page, len(rows) > limit)
+    return Results(query, hits, page, len(rows) > limit, partial and bool(hits))
 
 
 def search(env: Env, text: str, page: int = 1) -> Results:

@@ -104,7 +104,9 @@ def result_blocks(
             )
         blocks.append(SectionBlock(text=_md(empty, SECTION_TEXT)))
         return blocks
-    if results.page == 1 and not results.more:
+    if results.partial:
+        summary = f"No past mistake has all of those words; these have some of them, most first.{note}"
+    elif results.page == 1 and not results.more:
         summary = f"{len(results.hits)} match(es), the best first.{note}"
     else:
         summary = f"Page {results.page}, the best first.{note}"
