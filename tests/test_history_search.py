@@ -211,6 +211,8 @@ def test_italian_and_german_inflections_umlauts_typed_plainly_and_stop_words(
     assert found(engine, "Lieferadressen") == names(ids, "german"), "German plural"
     assert found(engine, "uebernommen") == names(ids, "german"), "ü typed as ue"
     assert found(engine, "wrong price for the cheddar") == names(ids, "cheddar"), "`for` is not required"
+    with Store(engine).read(TEAM) as repo:
+        assert search_in(repo, "cheddar 2019", TZ).partial, "a number is not a stop word: no hit has it"
     assert ids["cheddar"] in found(engine, "the"), "a query of stop words alone still asks for them"
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from bot.store.search_text import informative, stems, tokens
+from bot.store.search_text import STOP_WORDS, stems, tokens
 
 TEXT_MAX = 1000  # characters read from a query; the rest is dropped
 TERMS_MAX = 24  # terms kept: a search that long is a paste, and every term costs a lookup
@@ -93,8 +93,9 @@ def parse(text: str) -> SearchQuery:
 
 def _without_stop_words(terms: list[Term]) -> list[Term]:
     """`printed in the greeting` asks for `printed greeting`: a word like `the` or `di` says nothing
-    and would fail an incident written without it. Kept when the query has nothing else."""
-    kept = [t for t in terms if t.kind is not Kind.WORD or informative(t.words[0])]
+    and would fail an incident written without it (numbers stay: `order 677814` wants that order).
+    Kept when the query has nothing else."""
+    kept = [t for t in terms if t.kind is not Kind.WORD or t.words[0] not in STOP_WORDS]
     return kept or terms
 
 
