@@ -26,6 +26,7 @@ from bot.store.tables import Incident, IncidentPrecedents, Retrospective
 CANDIDATES = 20  # re-scored by the use case: enough for recall, few enough to stay cheap
 WORDS_MAX = 24  # words looked at: the title's come first, so a long paste keeps what matters
 COUNT_CAP = 2000  # matches counted per word, at most
+COMMON_CAP = 20_000  # when every word passes COUNT_CAP, counted this far to find the two rarest
 RANK_BUDGET = 3000  # matches ranked, about: the cost of a lookup stays flat as the history grows
 
 
@@ -62,6 +63,24 @@ class SimilarRows:
         whole index: an estimate of cost, never a result shown."""
         if len(words) <= 1:
             return words, False
+        found = self._counts(words, COUNT_CAP)
+        order = sorted(range(len(words)), key=lambda n: found.get(n, 0))
+        if found.get(order[0], 0) >= COUNT_CAP:
+            # Every word is common: count further, once, to tell which two are the rarest.
+            found = self._counts(words, COMMON_CAP)
+            order = sorted(range(len(words)), key=lambda n: found.get(n, 0))
+            return [words[n] for n in sorted(order[:2])], True
+        chosen, spent = [], 0
+        for n in order:
+            count = found.get(n, 0)
+            if chosen and (count >= COUNT_CAP or spent + count > RANK_BUDGET):
+                break
+            chosen.append(n)
+            spent += count
+        return [words[n] for n in sorted(chosen)], False
+
+    def _counts(self, words: list[str], cap: int) -> dict[int, int]:
+        """How many incidents hold each word (by its place in ``words``), counted up to ``cap``."""
         if self.session.get_bind().dialect.name == "sqlite":
             one = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :w{{n}} LIMIT :cap"
             values = {f"w{n}": quote_fts(w) for n, w in enumerate(words)}
@@ -73,18 +92,7 @@ class SimilarRows:
             f"SELECT {n} AS n, (SELECT count(*) FROM ({one.format(n=n)}) AS c{n}) AS df"
             for n in range(len(words))
         )
-        found = dict(self.session.execute(text(counts), {**values, "cap": COUNT_CAP}).all())
-        order = sorted(range(len(words)), key=lambda n: found.get(n, 0))
-        if found.get(order[0], 0) >= COUNT_CAP:
-            return [words[n] for n in sorted(order[:2])], True
-        chosen, spent = [], 0
-        for n in order:
-            count = found.get(n, 0)
-            if chosen and (count >= COUNT_CAP or spent + count > RANK_BUDGET):
-                break
-            chosen.append(n)
-            spent += count
-        return [words[n] for n in sorted(chosen)], False
+        return dict(self.session.execute(text(counts), {**values, "cap": cap}).all())
 
     def candidates(
         self, words: Sequence[str], *, exclude_id: int | None = None, limit: int = CANDIDATES
@@ -93,10 +101,11 @@ class SimilarRows:
         index is), best ranked first, newest first among equals; ``exclude_id`` is never one."""
         if limit <= 0:
             return []
-        words, every = self.telling([w for w in dict.fromkeys(words) if w][:WORDS_MAX])
+        asked = [w for w in dict.fromkeys(words) if w][:WORDS_MAX]
+        words, every = self.telling(asked)
         if not words:
             return []
-        ids = self._ranked(words, every, exclude_id, limit)
+        ids = self._ranked(words, asked if every else words, every, exclude_id, limit)
         if not ids:
             return []
         retro_join = and_(
@@ -110,16 +119,23 @@ class SimilarRows:
         rows = {incident.id: (incident, retro) for incident, retro in self.session.exec(stmt)}
         return [rows[i] for i in ids if i in rows]
 
-    def _ranked(self, words: list[str], every: bool, exclude_id: int | None, limit: int) -> list[int]:
+    def _ranked(
+        self, words: list[str], rank_by: list[str], every: bool, exclude_id: int | None, limit: int
+    ) -> list[int]:
         """The best ranked ids, from the index alone (its own table, then the incidents: only those
-        kept are read in full), newest first among equals."""
+        kept are read in full), newest first among equals. Incidents hold any of ``words`` (all, with
+        ``every``) and are ranked by ``rank_by``: with the two rarest words required, the rest still
+        decide which of the incidents holding them is most alike."""
         search = table("incident_search", column("incident_id"), column("team_id"))
         if self.session.get_bind().dialect.name == "sqlite":
             fts = table(FTS_TABLE, column("rowid"))
+            match = any_of_fts5(words, every=every)
+            if every and rank_by != words:  # bm25 weighs every phrase of the MATCH expression
+                match = f"({match}) AND ({any_of_fts5(rank_by)})"
             stmt: Any = (
                 select(search.c.incident_id)
                 .select_from(fts.join(search, search.c.incident_id == fts.c.rowid))
-                .where(text(f"{FTS_TABLE} MATCH :match").bindparams(match=any_of_fts5(words, every=every)))
+                .where(text(f"{FTS_TABLE} MATCH :match").bindparams(match=match))
             )
             rank: Any = text(f"bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)")
         else:
@@ -128,7 +144,7 @@ class SimilarRows:
                 text(f"incident_search.{TSV_COLUMN} @@ to_tsquery('simple', :tsq)").bindparams(tsq=query)
             )
             rank = text(f"ts_rank(incident_search.{TSV_COLUMN}, to_tsquery('simple', :tsr)) DESC").bindparams(
-                tsr=query
+                tsr=any_of_tsquery(rank_by)
             )
         stmt = stmt.where(search.c.team_id == self.team)
         if exclude_id is not None:
