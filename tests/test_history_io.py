@@ -166,9 +166,11 @@ def test_importing_the_same_file_twice_adds_nothing_and_taken_ids_are_renumbered
         migrate(engine)
         taken = add_incident(engine, "T0ELSE", "Someone else's mistake")  # takes OOPS-1
         assert taken == 1 and 1 in history.ids
+        sequence = _sequence(engine)
         dry = oops("history", "import", str(path), "--team", TEAM, "--dry-run", OOPS_DATABASE_URL=url)
         assert dry.exit_code == 0 and "Dry run: nothing was written." in dry.stdout, dry.output
         assert count(engine, Incident, TEAM) == 0
+        assert _sequence(engine) == sequence, "a dry run leaves PostgreSQL's id sequence where it was"
         first = oops("history", "import", str(path), "--team", TEAM, OOPS_DATABASE_URL=url)
         assert first.exit_code == 0, first.output
         new = max(history.ids) + 1
@@ -186,6 +188,15 @@ def test_importing_the_same_file_twice_adds_nothing_and_taken_ids_are_renumbered
             moved = repo.incident(new)
             assert moved is not None and moved.team_id == TEAM and len(repo.decision_log(new)) > 0
         engine.dispose()
+
+
+def _sequence(engine: Engine) -> Any:
+    """PostgreSQL's incident id sequence, as (last value, called); None on SQLite, which has none."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as conn:
+        name = conn.execute(text("SELECT pg_get_serial_sequence('incident', 'id')")).scalar_one()
+        return tuple(conn.execute(text(f"SELECT last_value, is_called FROM {name}")).one())
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:
@@ -231,6 +242,12 @@ def _bad_files(good: list[dict[str, Any]]) -> dict[str, tuple[list[Any], str]]:
             f"line {len(good) + 1}: id: OOPS-{good[0]['id']} is also on line 1",
         ),
         "a list": ([*good[:4], "[1, 2]", *good[4:]], "line 5: not a JSON object"),
+        "unknown status": (changed(1, status="weird"), "line 2: status: Input should be"),
+        "a formula for a decision": (changed(2, decision="=1+1"), "line 3: decision: Input should be"),
+        "an id OOPS-N cannot address": (
+            changed(3, id=1_234_567_890),
+            "line 4: id: Input should be less than or equal to 999999999",
+        ),
     }
 
 

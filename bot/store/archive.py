@@ -142,6 +142,11 @@ class ArchiveRows:
                 text("SELECT setval(pg_get_serial_sequence('incident', 'id'), :top)").bindparams(top=top)
             )
 
+    def next_id(self) -> int:
+        """The id the next incident would get after the largest one (what a real import gives it)."""
+        self.session.flush()
+        return int(self.session.exec(select(func.max(Incident.id))).one() or 0) + 1
+
     def discard(self) -> None:
         """Undo everything written in this transaction (a dry run)."""
         self.session.rollback()

@@ -71,9 +71,9 @@ def write_csv(repo: Repo, out: TextIO) -> int:
                 i.ref,
                 _cell(i.title),
                 _cell(i.runbook_id),
-                i.scale,
-                i.decision or "",
-                i.status,
+                _cell(i.scale),
+                _cell(i.decision or ""),
+                _cell(i.status),
                 _cell(i.reporter),
                 iso(i.created_at),
                 iso(i.closed_at) if i.closed_at else "",
@@ -121,9 +121,13 @@ def import_records(repo: Repo, records: list[IncidentRecord], *, dry_run: bool =
             later.append(rec)
         else:
             summary.imported.append(_add(rows, rec, summary, keep_id=True).ref)
-    rows.follow_ids()
+    if not dry_run:  # PostgreSQL's sequence is not rolled back: a dry run numbers by hand instead
+        rows.follow_ids()
     for rec in later:
-        incident = _add(rows, rec, summary, keep_id=False)
+        if dry_run:
+            incident = _add(rows, rec.model_copy(update={"id": rows.next_id()}), summary, keep_id=True)
+        else:
+            incident = _add(rows, rec, summary, keep_id=False)
         summary.imported.append(incident.ref)
         summary.renumbered.append((rec.ref, incident.ref))
     if dry_run:

@@ -27,11 +27,15 @@ from pydantic import (
 )
 
 from bot.datafile import format_place
+from bot.runbook.incident import Status
+from bot.runbook.model import Decision
 from bot.store.archive import Rows
 from bot.store.tables import ChecklistItem, DecisionLog, Draft, Incident, Notice, Post, Retrospective
 
 FORMAT = "oops-history/1"
 MAX_ERRORS = 10  # errors reported at most, so a wrong file does not fill the terminal
+ID_MAX = 999_999_999  # what OOPS-N addresses; a larger id would push every later incident past it
+LEVEL = r"^[a-z][a-z0-9_]*$"  # a scale level as runbooks name them
 
 
 def iso(value: datetime) -> str:
@@ -73,7 +77,7 @@ class NoticeRecord(Part):
 
 
 class DraftRecord(Part):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=10_000)
     subject: str = Field(max_length=150)
     body: str = Field(max_length=3000)
     author: str = Field(max_length=40)
@@ -111,7 +115,7 @@ class IncidentRecord(Part):
 
     format: str
     team: str = Field(max_length=32)
-    id: int = Field(ge=1)
+    id: int = Field(ge=1, le=ID_MAX)
     ref: str
     source_key: str | None = Field(default=None, max_length=120)
     runbook_id: str = Field(max_length=80)
@@ -121,12 +125,12 @@ class IncidentRecord(Part):
     reporter: str = Field(max_length=40)
     channel: str = Field(max_length=80)
     header_ts: str | None = Field(default=None, max_length=40)
-    status: str = Field(max_length=20)
-    scale: str = Field(max_length=40)
+    status: Status
+    scale: str = Field(max_length=40, pattern=LEVEL)
     scale_reasons: list[str]
-    recommendation: str = Field(max_length=20)
+    recommendation: Decision
     recommendation_reason: str = optional_text(1000)
-    decision: str | None = Field(default=None, max_length=20)
+    decision: Decision | None = None
     decided_by: str | None = Field(default=None, max_length=40)
     decision_note: str = optional_text(3000)
     decided_at: Stamp | None = None
