@@ -193,6 +193,23 @@ def test_only_the_newest_matches_are_ranked(database_url: str) -> None:
     assert {incident.id for incident, _ in windowed} == newer, "a window of 3: the three newest"
 
 
+def test_dates_at_the_ends_of_the_calendar_are_valid_in_a_zone_east_of_utc(
+    history: tuple[Engine, dict[str, int]],
+) -> None:
+    """Midnight of 0001-01-01 in Rome is before the first UTC instant: a filter, not an overflow."""
+    engine, ids = history
+    rome = ZoneInfo("Europe/Rome")
+    with Store(engine).read(TEAM) as repo:
+
+        def rome_ids(words: str) -> list[int]:
+            return [hit.id for hit in search_in(repo, words, rome).hits]
+
+        assert rome_ids("cheddar before:0001-01-01") == []
+        assert rome_ids("cheddar since:0001-01-01") == names(ids, "cheddar")
+        assert rome_ids("cheddar before:9999-12-31") == names(ids, "cheddar")
+        assert rome_ids("cheddar since:9999-12-31") == []
+
+
 def test_accents_are_folded_and_italian_and_german_are_found(history: tuple[Engine, dict[str, int]]) -> None:
     engine, ids = history
     assert found(engine, "perche") == names(ids, "italian")

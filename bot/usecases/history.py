@@ -72,8 +72,15 @@ def hit(incident: Incident, retro: Retrospective | None) -> Hit:
     )
 
 
+EARLIEST, LATEST = date(1900, 1, 1), date(9000, 1, 1)  # a day's start in any zone stays a valid instant
+
+
 def day_start(day: date | None, tz: tzinfo) -> datetime | None:
-    return None if day is None else datetime.combine(day, time(), tzinfo=tz)
+    """The instant a day begins in the team's zone. Days before 1900 or after 9000 mean the same as
+    those (no incident is that old or new), and never an overflow in the zone's arithmetic."""
+    if day is None:
+        return None
+    return datetime.combine(min(max(day, EARLIEST), LATEST), time(), tzinfo=tz)
 
 
 def search_in(repo: Repo, text: str, tz: tzinfo, *, page: int = 1, limit: int = PAGE_SIZE) -> Results:
