@@ -124,6 +124,24 @@ def test_when_nothing_has_every_word_the_ones_with_most_of_them_are_shown(
     assert not one_word.partial and not one_word.hits, "one word that matches nothing: nothing"
 
 
+def test_a_word_in_every_incident_does_not_crowd_out_those_with_more_of_the_words(database_url: str) -> None:
+    """The some-of-the-words answer leaves out a term that fills the ranking window on its own."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    try:
+        twice = write(engine, Past("Welcome duplicate sent twice", day="2025-01-01"))
+        for n in range(4):
+            write(engine, Past(f"Email footer typo {n}", day="2026-02-01"))
+        with Store(engine).read(TEAM) as repo:
+            rows = SearchRows(repo, window=3)
+            windowed = rows.search(parse("welcome duplicate email"), limit=5, any_term=True)
+            common_only = rows.search(parse("email footer"), limit=5, any_term=True)
+        assert [incident.id for incident, _ in windowed] == [twice]
+        assert len(common_only) == 3, "every word common: the rarest is kept, ranked in the window"
+    finally:
+        engine.dispose()
+
+
 def test_pages_follow_the_ranking(history: tuple[Engine, dict[str, int]]) -> None:
     engine, ids = history
     with Store(engine).read(TEAM) as repo:

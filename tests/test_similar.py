@@ -266,6 +266,12 @@ def test_a_word_in_most_of_a_long_history_is_not_what_finds_a_precedent(database
             assert every and len(chosen) == 2, "only common words: the two rarest, together"
         found = similar(engine, "Newsletter email typo")
         assert len(found) == 3 and welcome not in found
+        # Words are common or not in each workspace on its own: the other one's newsletters do not
+        # make "email" and "typo" too common to find its own precedent.
+        theirs = write(engine, Past("Newsletter email typo", team=OTHER))
+        with Store(engine).read(OTHER) as repo:
+            found_there = similar_in(repo, "Email typo in the newsletter to customers", "", "general")
+        assert [p.id for p in found_there] == [theirs]
     finally:
         engine.dispose()
 

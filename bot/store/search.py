@@ -10,6 +10,7 @@ among equals.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -94,6 +95,8 @@ class SearchRows:
             col(Retrospective.incident_id) == col(Incident.id), col(Retrospective.team_id) == self.team
         )
         stmt = select(Incident, Retrospective).outerjoin(Retrospective, retro_join)
+        if query.terms and any_term:
+            query = self._telling(query)
         if query.terms:
             # Rank the window on its own narrow rows, then read only the page's incidents.
             window = self._window(query, since, before, any_term)
@@ -160,6 +163,41 @@ class SearchRows:
             if high is None:
                 return None, NO_ID  # nothing that old
         return low, high
+
+    def counts(self, expressions: Sequence[str], cap: int) -> dict[int, int]:
+        """How many of this workspace's incidents match each expression (an FTS5 MATCH string on
+        SQLite, to_tsquery text on PostgreSQL; by place in the list), counted up to ``cap``: what
+        an expression costs to rank, and how much it tells."""
+        if not expressions:
+            return {}
+        if self.session.get_bind().dialect.name == "sqlite":
+            one = (
+                f"SELECT {FTS_TABLE}.rowid FROM {FTS_TABLE} JOIN incident_search s"
+                f" ON s.incident_id = {FTS_TABLE}.rowid"
+                f" WHERE {FTS_TABLE} MATCH :e{{n}} AND s.team_id = :team LIMIT :cap"
+            )
+        else:
+            one = (
+                f"SELECT 1 FROM incident_search WHERE {TSV_COLUMN} @@ to_tsquery('simple', :e{{n}})"
+                " AND team_id = :team LIMIT :cap"
+            )
+        union = " UNION ALL ".join(
+            f"SELECT {n} AS n, (SELECT count(*) FROM ({one.format(n=n)}) AS c{n}) AS df"
+            for n in range(len(expressions))
+        )
+        values = {f"e{n}": e for n, e in enumerate(expressions)}
+        rows = self.session.execute(text(union), {**values, "team": self.team, "cap": cap})
+        return {int(n): int(df) for n, df in rows}
+
+    def _telling(self, query: SearchQuery) -> SearchQuery:
+        """For "any of the words": the terms that do not fill the ranking window on their own (a word
+        in thousands of incidents would crowd out those holding more of the words), the rarest always."""
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
+        single = [SearchQuery((term,), query.filters) for term in query.terms]
+        found = self.counts([fts5_match(q) if sqlite else tsquery(q) for q in single], self.window)
+        order = sorted(range(len(single)), key=lambda n: found.get(n, 0))
+        kept = [n for n in order if found.get(n, 0) < self.window] or order[:1]
+        return replace(query, terms=tuple(query.terms[n] for n in sorted(kept)))
 
     def count_filtered(self, query: SearchQuery, since: datetime | None, before: datetime | None) -> int:
         """How many incidents the filters alone allow (terms ignored): what a search can never exceed."""

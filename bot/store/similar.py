@@ -3,9 +3,9 @@
 Where history search (bot.store.search) asks for every word, this asks for any of them: the new
 incident's informative words (see bot.usecases.similar) joined by OR, ranked by the database
 (bm25 on SQLite FTS5, ts_rank on PostgreSQL), so the use case re-scores a short list rather than
-the whole history. Ranking costs a step per matching incident, so a word found in thousands of
-incidents is left out (``telling``): the lookup's cost stays flat as the history grows. The words
-reach the database only as bound parameters, each one quoted as a plain string (FTS5) or lexeme
+the whole history. Ranking costs a step per matching incident, so a word found in thousands of the
+workspace's incidents is left out (``telling``): the lookup's cost stays flat as the history grows.
+The words reach the database only as bound parameters, each one quoted as a plain string (FTS5) or lexeme
 (tsquery), never as syntax. Every query carries the workspace.
 The list chosen is kept in its own table (``incident_precedents``), read back for every redraw.
 """
@@ -19,7 +19,7 @@ from sqlalchemy import and_, column, table, text
 from sqlmodel import col, select
 
 from bot.store.repo import Repo
-from bot.store.search import FTS_TABLE, TITLE_WEIGHT, TSV_COLUMN
+from bot.store.search import FTS_TABLE, TITLE_WEIGHT, TSV_COLUMN, SearchRows
 from bot.store.search_query import quote_fts, quote_ts
 from bot.store.tables import Incident, IncidentPrecedents, Retrospective
 
@@ -44,6 +44,7 @@ class SimilarRows:
     def __init__(self, repo: Repo) -> None:
         self.session = repo.session
         self.team = repo.team
+        self.rows = SearchRows(repo)
 
     def keep(self, incident_id: int, body: dict[str, Any]) -> None:
         """Keep what an incident shows as its precedents (once: a second call changes nothing)."""
@@ -59,8 +60,8 @@ class SimilarRows:
         """The words worth asking for, and whether all of them are required: the rarest first, while
         the incidents they match stay within RANK_BUDGET (ranking costs a step per match, and a word
         in half the history says little), the rarest always; when even that one is common, the two
-        rarest together. Counts stop at COUNT_CAP, so counting stays cheap too. Counted over the
-        whole index: an estimate of cost, never a result shown."""
+        rarest together. Counts stop at COUNT_CAP, so counting stays cheap too. Counted in this
+        workspace only: another workspace's history never changes what this one is shown."""
         if len(words) <= 1:
             return words, False
         found = self._counts(words, COUNT_CAP)
@@ -80,19 +81,9 @@ class SimilarRows:
         return [words[n] for n in sorted(chosen)], False
 
     def _counts(self, words: list[str], cap: int) -> dict[int, int]:
-        """How many incidents hold each word (by its place in ``words``), counted up to ``cap``."""
-        if self.session.get_bind().dialect.name == "sqlite":
-            one = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :w{{n}} LIMIT :cap"
-            values = {f"w{n}": quote_fts(w) for n, w in enumerate(words)}
-        else:
-            match = f"{TSV_COLUMN} @@ to_tsquery('simple', :w{{n}})"
-            one = f"SELECT 1 FROM incident_search WHERE {match} LIMIT :cap"
-            values = {f"w{n}": quote_ts(w) for n, w in enumerate(words)}
-        counts = " UNION ALL ".join(
-            f"SELECT {n} AS n, (SELECT count(*) FROM ({one.format(n=n)}) AS c{n}) AS df"
-            for n in range(len(words))
-        )
-        return dict(self.session.execute(text(counts), {**values, "cap": cap}).all())
+        """How many of this workspace's incidents hold each word (by its place), up to ``cap``."""
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
+        return self.rows.counts([quote_fts(w) if sqlite else quote_ts(w) for w in words], cap)
 
     def candidates(
         self, words: Sequence[str], *, exclude_id: int | None = None, limit: int = CANDIDATES
