@@ -294,6 +294,7 @@ def test_the_search_button_opens_a_modal_that_shows_matches(live_bot: DemoBot) -
     _open_home(bot)
     view_id = _open_search(bot)
     assert _query_kept(bot.emulator.view(view_id)) == ""
+    links_asked = len(bot.emulator.calls_to("chat.getPermalink"))
 
     view = _search(bot, view_id, "welcome emails")
 
@@ -301,8 +302,9 @@ def test_the_search_button_opens_a_modal_that_shows_matches(live_bot: DemoBot) -
     assert _refs(view) == [f"OOPS-{closed}"]
     hit = _text(view, f"search:{closed}")
     assert "Lesson: Flow-triggering lists are marked." in hit
-    assert f"<{_link(bot, closed)}|Open its thread>" in hit
+    assert f"<{_link(bot, closed)}|Open its thread>" in hit, "the link the Home tab asked for"
     assert "Only you can see this" not in _said(view)
+    assert len(bot.emulator.calls_to("chat.getPermalink")) == links_asked, "no call inside the ack"
 
     refined = _search(bot, view_id, "cheddar decision:no-action")
     assert _refs(refined) == [f"OOPS-{cheddar}"] and _query_kept(refined) == "cheddar decision:no-action"

@@ -6,7 +6,7 @@
 - Submitting the modal answers in its acknowledgement (response_action "update") with the results and
   the query kept in the input: a views.update from a lazy step could reach Slack before the
   acknowledgement is applied and be painted over. The search is one indexed query; thread links are
-  asked of Slack within home.LINK_BUDGET seconds, so the answer stays inside Slack's 3 seconds.
+  only those this process already knows (no call to Slack inside the 3 seconds); More asks for more.
 - More, a button inside the modal, redraws it (views.update with the view's hash) in a lazy step.
 """
 
@@ -93,7 +93,7 @@ def register(app: App, deps: Deps) -> None:
             return
         try:
             env = env_of(deps, body, context, client)
-            results, links = home.search(env, query_text, budget=home.LINK_BUDGET)
+            results, links = home.search(env, query_text, known_only=True)
             view = search_modal(query_text, results, links, env.config.team.tz)
         except UserError as exc:
             view = search_modal(query_text, note=str(exc))

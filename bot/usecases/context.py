@@ -106,6 +106,10 @@ class Env:
     def lock(self, incident_id: int) -> AbstractContextManager[None]:
         return self.deps.locks.hold(self.team, incident_id)
 
+    def known_permalink(self, channel: str, ts: str) -> str:
+        """A message's link if Slack gave it to this process already, else empty: never a call."""
+        return self.deps.links.get((self.team, channel, ts)) or ""
+
     def permalink(self, channel: str, ts: str) -> str:
         """A message's link: asked of Slack once per process, empty when Slack gave none."""
         key = (self.team, channel, ts)

@@ -8,7 +8,6 @@ Everything is read in the workspace of the request (a Repo scoped to its team id
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,9 +26,6 @@ RECENT_SHOWN = 10
 CHECKLIST_SHOWN = 5
 # Statuses whose retrospective has a time: scheduled, or due (the reminder has fired).
 RETRO_SET = frozenset({Status.RETRO_SCHEDULED, Status.RETRO_DUE})
-# Seconds spent asking Slack for thread links before the modal's acknowledgement (Slack waits 3 s);
-# hits past it are shown without a link rather than not at all.
-LINK_BUDGET = 1.5
 
 
 @dataclass(frozen=True)
@@ -63,17 +59,19 @@ def _waiting(incident: Incident) -> Waiting:
     return Waiting(history.hit(incident, None), Status(incident.status), incident.retro_at, incident.reporter)
 
 
-def thread_links(env: Env, hits: Iterable[Hit], *, budget: float | None = None) -> dict[int, str]:
-    """The permalink of each hit's header message (Env.permalink asks Slack once per process); after
-    ``budget`` seconds the rest go without (a link is a convenience, the answer is not)."""
-    deadline = None if budget is None else time.monotonic() + budget
+def thread_links(env: Env, hits: Iterable[Hit], *, known_only: bool = False) -> dict[int, str]:
+    """The permalink of each hit's header message (Env.permalink asks Slack once per process). With
+    ``known_only``, only links already asked for: an answer inside Slack's 3-second acknowledgement
+    cannot wait on Slack (a link is a convenience, the answer is not)."""
     links: dict[int, str] = {}
     for hit in hits:
         if hit.id in links or not (hit.channel and hit.header_ts):
             continue
-        if deadline is not None and time.monotonic() > deadline:
-            break
-        link = env.permalink(hit.channel, hit.header_ts)
+        link = (
+            env.known_permalink(hit.channel, hit.header_ts)
+            if known_only
+            else env.permalink(hit.channel, hit.header_ts)
+        )
         if link:
             links[hit.id] = link
     return links
@@ -102,9 +100,7 @@ def build(env: Env) -> Home:
     )
 
 
-def search(
-    env: Env, text: str, page: int = 1, *, budget: float | None = None
-) -> tuple[Results, dict[int, str]]:
+def search(env: Env, text: str, page: int = 1, *, known_only: bool = False) -> tuple[Results, dict[int, str]]:
     """One page of the history search (the `/oops search` language) and its hits' thread links."""
     results = history.search(env, text, page)
-    return results, thread_links(env, results.hits, budget=budget)
+    return results, thread_links(env, results.hits, known_only=known_only)
