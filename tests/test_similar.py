@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -324,9 +324,15 @@ def test_an_unrelated_incident_shows_no_precedents(live_bot: DemoBot) -> None:
 
 def test_another_workspaces_mistakes_never_appear(live_bot: DemoBot) -> None:
     bot = live_bot
-    write(bot.runtime.engine, HISTORY["elsewhere"])
+    elsewhere = write(bot.runtime.engine, HISTORY["elsewhere"])
     new = report_as(bot, "Welcome email sent to existing customers", "Another workspace's mistake.")
     assert new.id is not None and PART not in part_rows(bot, new.id)
+    # The same mistake in this workspace is shown: the lookup ran, and found only what is ours.
+    ours = write(bot.runtime.engine, replace(HISTORY["elsewhere"], team=bot.runtime.team_id))
+    again = report_as(bot, "Welcome email sent to existing customers again", "Ours this time.")
+    assert again.id is not None and PART in part_rows(bot, again.id)
+    kept, _ = shown(kept_for(bot, again.id))
+    assert ours in [p.id for p in kept] and elsewhere not in [p.id for p in kept]
 
 
 def test_an_italian_mistake_finds_the_italian_one_before_it(live_bot: DemoBot) -> None:
