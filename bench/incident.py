@@ -43,9 +43,10 @@ def postgres_url() -> tuple[str | None, str]:
 
 
 @contextmanager
-def private_schema(base: str) -> Iterator[str]:
-    """A throw-away schema on the PostgreSQL server, dropped afterwards: the bench never touches data."""
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
+def private_schema(base: str, prefix: str = "bench") -> Iterator[str]:
+    """A throw-away schema on the PostgreSQL server, dropped afterwards: the bench (and the tests)
+    never touch data."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))

@@ -4,16 +4,14 @@ the team's real app.yaml and runbooks, and the whole bot served over HTTP agains
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
+from bench.incident import private_schema
 from bot.config import AppConfig, load_config
 from bot.demo import DemoBot, demo_bot
-from bot.store.db import normalise_url
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ENV = "OOPS_TEST_DATABASE_URL"
@@ -22,11 +20,6 @@ PG_ENV = "OOPS_TEST_DATABASE_URL"
 @pytest.fixture(scope="session")
 def config() -> AppConfig:
     return load_config(ROOT / "app.yaml", env={})
-
-
-def _pg_schema_url(base: str, schema: str) -> str:
-    sep = "&" if "?" in base else "?"
-    return f"{normalise_url(base)}{sep}options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -38,16 +31,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"PostgreSQL tests need {PG_ENV} (.ci/run sets it when pg_isready answers on 127.0.0.1)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield _pg_schema_url(base, schema)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with private_schema(base, prefix="t") as url:
+        yield url
 
 
 @pytest.fixture

@@ -21,15 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session
 
 import tests.slack_helpers as h
+from bench.incident import private_schema
 from bench.seed import seed_history
 from bot.demo import DemoBot
 from bot.store import Store, make_engine, migrate
 from bot.store.checklists import ChecklistRows
-from bot.store.db import normalise_url
 from bot.store.tables import ChecklistItem, DecisionLog, Draft, Incident, Notice, Post, Retrospective
 from tests.cli_helpers import oops
 
@@ -45,18 +45,8 @@ def empty_database(like: str, tmp_path: Path) -> Iterator[str]:
     if like.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / f'empty-{uuid.uuid4().hex[:8]}.db'}"
         return
-    base = os.environ["OOPS_TEST_DATABASE_URL"]
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        sep = "&" if "?" in base else "?"
-        yield f"{normalise_url(base)}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with private_schema(os.environ["OOPS_TEST_DATABASE_URL"], prefix="t") as url:
+        yield url
 
 
 def add_incident(engine: Engine, team: str, title: str, *, day: str = "2026-02-03") -> int:
