@@ -164,22 +164,30 @@ class SearchRows:
                 return None, NO_ID  # nothing that old
         return low, high
 
-    def counts(self, expressions: Sequence[str], cap: int) -> dict[int, int]:
+    def counts(self, expressions: Sequence[str], cap: int, *, everywhere: bool = False) -> dict[int, int]:
         """How many of this workspace's incidents match each expression (an FTS5 MATCH string on
         SQLite, to_tsquery text on PostgreSQL; by place in the list), counted up to ``cap``: what
-        an expression costs to rank, and how much it tells."""
+        an expression costs to rank, and how much it tells. ``everywhere`` counts over every
+        workspace: ten times cheaper on SQLite (no row is read), for choosing between words that
+        are common here already."""
         if not expressions:
             return {}
-        if self.session.get_bind().dialect.name == "sqlite":
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
+        if sqlite and everywhere:
+            one = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :e{{n}} LIMIT :cap"
+        elif sqlite:
+            # CROSS JOIN keeps the index walk outside: led by incident_search's team index, SQLite
+            # would ask FTS5 once per incident of the workspace.
             one = (
-                f"SELECT {FTS_TABLE}.rowid FROM {FTS_TABLE} JOIN incident_search s"
+                f"SELECT {FTS_TABLE}.rowid FROM {FTS_TABLE} CROSS JOIN incident_search s"
                 f" ON s.incident_id = {FTS_TABLE}.rowid"
                 f" WHERE {FTS_TABLE} MATCH :e{{n}} AND s.team_id = :team LIMIT :cap"
             )
         else:
+            team = "" if everywhere else " AND team_id = :team"
             one = (
                 f"SELECT 1 FROM incident_search WHERE {TSV_COLUMN} @@ to_tsquery('simple', :e{{n}})"
-                " AND team_id = :team LIMIT :cap"
+                f"{team} LIMIT :cap"
             )
         union = " UNION ALL ".join(
             f"SELECT {n} AS n, (SELECT count(*) FROM ({one.format(n=n)}) AS c{n}) AS df"

@@ -67,8 +67,9 @@ class SimilarRows:
         found = self._counts(words, COUNT_CAP)
         order = sorted(range(len(words)), key=lambda n: found.get(n, 0))
         if found.get(order[0], 0) >= COUNT_CAP:
-            # Every word is common: count further, once, to tell which two are the rarest.
-            found = self._counts(words, COMMON_CAP)
+            # Every word is common here: count further, once, to tell which two are the rarest (over
+            # the whole index: cheap, and it only picks among words already common in this workspace).
+            found = self._counts(words, COMMON_CAP, everywhere=True)
             order = sorted(range(len(words)), key=lambda n: found.get(n, 0))
             return [words[n] for n in sorted(order[:2])], True
         chosen, spent = [], 0
@@ -80,10 +81,12 @@ class SimilarRows:
             spent += count
         return [words[n] for n in sorted(chosen)], False
 
-    def _counts(self, words: list[str], cap: int) -> dict[int, int]:
-        """How many of this workspace's incidents hold each word (by its place), up to ``cap``."""
+    def _counts(self, words: list[str], cap: int, *, everywhere: bool = False) -> dict[int, int]:
+        """How many incidents hold each word (by its place), up to ``cap``: of this workspace, or of
+        every workspace (see SearchRows.counts)."""
         sqlite = self.session.get_bind().dialect.name == "sqlite"
-        return self.rows.counts([quote_fts(w) if sqlite else quote_ts(w) for w in words], cap)
+        quoted = [quote_fts(w) if sqlite else quote_ts(w) for w in words]
+        return self.rows.counts(quoted, cap, everywhere=everywhere)
 
     def candidates(
         self, words: Sequence[str], *, exclude_id: int | None = None, limit: int = CANDIDATES
