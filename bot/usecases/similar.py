@@ -28,7 +28,7 @@ from bot.store.similar import SimilarRows
 from bot.store.tables import Incident, Retrospective
 from bot.usecases.checklists import merge
 from bot.usecases.context import Env
-from bot.usecases.history import lesson
+from bot.usecases.history import hit
 
 log = logging.getLogger(__name__)
 
@@ -79,22 +79,12 @@ def _past_text(incident: Incident, retro: Retrospective | None) -> frozenset[str
 
 
 def _view(incident: Incident, retro: Retrospective | None, score: float) -> PrecedentView:
-    assert incident.id is not None and incident.created_at is not None
+    """A search hit's facts (history.hit), and how it went."""
     return PrecedentView(
-        id=incident.id,
-        ref=incident.ref,
-        title=incident.title,
-        date=incident.created_at,
-        runbook=incident.runbook_id,
-        scale=incident.scale,
-        decision=incident.decision,
-        status=incident.status,
+        **vars(hit(incident, retro)),
         apology_approved=incident.draft_approved,
         retro_held=retro is not None,
-        lesson=lesson(retro),
         score=round(score, 3),
-        channel=incident.channel,
-        header_ts=incident.header_ts,
     )
 
 
