@@ -78,6 +78,52 @@ class Drafting(_Strict):
 class Retrospective(_Strict):
     delay_working_days: int = Field(default=2, ge=0, le=30)
     at: time = time(10, 0)
+    # Not held this long after its reminder: one more reminder; the same again later: marked overdue.
+    remind_again_after_hours: float = Field(default=24, gt=0, le=24 * 14)
+
+
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class WeeklySummary(_Strict):
+    """When the weekly summary is posted to ``digest_channel``, in the team's time zone. Day names
+    only: APScheduler 3 counts Monday as 0, cron as 1, and a number here would be read one way or
+    the other."""
+
+    enabled: bool = True
+    day: Day = "monday"
+    at: time = time(9, 0)
+
+    @field_validator("day", mode="before")
+    @classmethod
+    def _day_name(cls, value: object) -> object:
+        if isinstance(value, str):
+            name = value.strip().lower()
+            for day in DAYS:
+                if name in (day, day[:3]):
+                    return day
+        if isinstance(value, int):
+            raise ValueError("use a day name such as 'monday', not a number (cron and APScheduler disagree)")
+        return value
+
+    @property
+    def weekday(self) -> int:
+        """Monday is 0, as Python's date.weekday()."""
+        return DAYS.index(self.day)
+
+
+class Watch(_Strict):
+    """After an apology is approved, the bot asks this much later for the complaints, unsubscribes
+    and replies since (the seed checklist's "monitor all channels")."""
+
+    after_working_days: int = Field(default=1, ge=0, le=30)
+    at: time = time(10, 0)
+
+
+class ActionItems(_Strict):
+    # Local time at which an owner is sent the items due that day.
+    remind_at: time = time(9, 0)
 
 
 class Checklists(_Strict):
@@ -94,6 +140,9 @@ class AppConfig(_Strict):
     database_url: str = "sqlite:///oops.db"
     retrospective: Retrospective = Retrospective()
     checklists: Checklists = Checklists()
+    weekly_summary: WeeklySummary = WeeklySummary()
+    watch: Watch = Watch()
+    action_items: ActionItems = ActionItems()
     runbooks_dir: Path = Path("runbooks")
     prompts_dir: Path = Path("prompts")
     # Where app.yaml was read from: relative paths above are resolved against it.

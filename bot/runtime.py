@@ -23,13 +23,20 @@ from bot.config import AppConfig
 from bot.drafting import LazyDrafter, Prompts, load_prompts
 from bot.runbook.loader import load_runbooks
 from bot.runbook.model import Runbook
-from bot.scheduling import ApsRetroScheduler, LeaseKeeper, SchedulerLease, build_scheduler, jobs
+from bot.scheduling import (
+    ApsRetroScheduler,
+    LeaseKeeper,
+    SchedulerLease,
+    build_scheduler,
+    install_recurring,
+    jobs,
+)
 from bot.slack.app import build_app
 from bot.slack.workspaces import SingleWorkspace, slack_client
 from bot.store import Store, make_engine, migrate
 from bot.store.fleet import Fleet
 from bot.store.tables import utcnow
-from bot.usecases import recovery, retrospective
+from bot.usecases import recovery, retrospective, sweep
 from bot.usecases.context import Deps, Env
 from bot.usecases.ports import Drafter
 
@@ -155,10 +162,19 @@ class Runtime:
             return False
         return retrospective.remind(self.deps.env(team), incident_id)
 
+    def teams(self) -> list[str]:
+        """The workspaces this process serves (one, until OAuth installs bring more)."""
+        return [self.team_id]
+
+    def sweep(self) -> dict[str, int]:
+        """The minute job: whatever came due, in every workspace."""
+        return sweep.sweep(self.deps, self.teams())
+
     def start(self) -> None:
         """Start the scheduler. Every process writes reminder jobs to the shared job table; only the
         lease holder runs them, and when it stops or dies another process takes over within seconds."""
         jobs.set_handler("retro_reminder", self.remind)
+        jobs.set_handler("sweep", self.sweep)
         if isinstance(self.deps.drafter, LazyDrafter):
             # Built a moment after start, off the request path: ready before anyone decides.
             self._warm = threading.Timer(WARM_DRAFTER_AFTER, self.deps.drafter.get)
@@ -171,8 +187,9 @@ class Runtime:
         self.executor.submit(recovery.recover, self.deps)
 
     def _lead(self) -> None:
-        """On taking the lease: re-arm every scheduled reminder."""
+        """On taking the lease: re-arm every scheduled reminder, and the sweep and weekly jobs."""
         retrospective.rearm_all(self.deps)
+        install_recurring(self.scheduler, self.teams(), self.config.weekly_summary, self.config.team.timezone)
 
     def stop(self) -> None:
         if self._warm is not None:

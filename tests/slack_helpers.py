@@ -205,8 +205,10 @@ def db_dump(engine: Engine) -> dict[str, list[tuple[str, ...]]]:
 
 
 def job_ids(engine: Engine) -> list[str]:
+    """The stored reminder jobs (the weekly summary's job is there too, and always is)."""
     with engine.connect() as conn:
-        return list(conn.execute(text("SELECT id FROM apscheduler_jobs")).scalars())
+        query = text("SELECT id FROM apscheduler_jobs WHERE id LIKE 'retro-reminder-%' ORDER BY id")
+        return list(conn.execute(query).scalars())
 
 
 # ---------------------------------------------------------------------------------------------- raw requests

@@ -103,8 +103,8 @@ def test_whole_runbook_end_to_end(live_bot: DemoBot) -> None:
     incident = only_incident(bot)
     assert incident.status == Status.RETRO_SCHEDULED and incident.retro_at is not None
     with bot.runtime.engine.connect() as conn:
-        jobs = conn.execute(text("SELECT id FROM apscheduler_jobs")).scalars().all()
-    assert jobs == [f"retro-reminder-{incident.id}"]
+        jobs = conn.execute(text("SELECT id FROM apscheduler_jobs ORDER BY id")).scalars().all()
+    assert jobs == [f"retro-reminder-{incident.id}", f"weekly-summary:{bot.runtime.team_id}"]
 
     # Time advances: the stored job fires and the reminder appears in the thread.
     assert bot.runtime.retro_scheduler.run_now(incident.id)
@@ -169,6 +169,7 @@ def test_whole_runbook_end_to_end(live_bot: DemoBot) -> None:
     assert len(emu.messages(INCIDENT_CHANNEL)) == 1
     assert any("is closed" in blocks_text(m) for m in emu.thread(INCIDENT_CHANNEL, header.ts))
     with bot.runtime.engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM apscheduler_jobs")).scalar() == 0
+        left = conn.execute(text("SELECT id FROM apscheduler_jobs")).scalars().all()
+        assert left == [f"weekly-summary:{bot.runtime.team_id}"], "the reminder job is gone once it ran"
     assert not emu.ui_errors, emu.ui_errors
     assert "incident" in inspect(bot.runtime.engine).get_table_names()

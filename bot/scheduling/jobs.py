@@ -10,10 +10,10 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
-_handlers: dict[str, Callable[[int], object]] = {}
+_handlers: dict[str, Callable[..., object]] = {}
 
 
-def set_handler(name: str, handler: Callable[[int], object]) -> None:
+def set_handler(name: str, handler: Callable[..., object]) -> None:
     _handlers[name] = handler
 
 
@@ -24,6 +24,24 @@ def retro_reminder(incident_id: int) -> None:
         log.error("retro reminder for OOPS-%s fired before the bot wired its handlers", incident_id)
         return
     handler(incident_id)
+
+
+def sweep() -> None:
+    """Every minute: whatever came due (a second reminder, an action item's day, the watch after an
+    apology). What is due lives in the incident tables, so a sweep after downtime finds it all."""
+    handler = _handlers.get("sweep")
+    if handler is None:
+        log.error("sweep fired before the bot wired its handlers")
+        return
+    handler()
+
+
+def weekly_summary(team: str) -> None:
+    handler = _handlers.get("weekly_summary")
+    if handler is None:
+        log.error("weekly summary of %s fired before the bot wired its handlers", team)
+        return
+    handler(team)
 
 
 def wake() -> None:

@@ -15,14 +15,18 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_RUNNING
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
+from bot.config import WeeklySummary
 from bot.scheduling import jobs
 
 JOB_TABLE = "apscheduler_jobs"
 
 
 WATCH_SECONDS = 30
+SWEEP_SECONDS = 60
+SWEEP_JOB = "sweep"
 
 
 class SharedStoreScheduler(BackgroundScheduler):
@@ -96,3 +100,49 @@ class ApsRetroScheduler:
         job.modify(next_run_time=datetime.now(UTC))
         self.scheduler.wakeup()
         return True
+
+
+def weekly_job_id(team: str) -> str:
+    return f"weekly-summary:{team}"
+
+
+def weekly_trigger(settings: WeeklySummary, timezone: str) -> CronTrigger:
+    """The weekly summary's time: a day name (APScheduler counts Monday as 0; a name cannot be read
+    wrong), the team's zone, so it stays at 09:00 local across daylight-saving changes."""
+    return CronTrigger(
+        day_of_week=settings.day[:3],
+        hour=settings.at.hour,
+        minute=settings.at.minute,
+        timezone=timezone,
+    )
+
+
+def install_recurring(
+    scheduler: BackgroundScheduler, teams: list[str], settings: WeeklySummary, timezone: str
+) -> None:
+    """Called by the process that takes the lease. The sweep runs at once, then every minute (in
+    memory: each leader adds its own). Each workspace's weekly summary job is kept in the shared job
+    table and left as it is when its time has not changed: replacing it would compute its next run
+    from now, and a summary missed while the bot was down would never run. Missed runs are coalesced
+    into one and run however late (misfire_grace_time None); the job itself says which week it covers.
+    """
+    scheduler.add_job(
+        jobs.sweep,
+        "interval",
+        seconds=SWEEP_SECONDS,
+        id=SWEEP_JOB,
+        jobstore="local",
+        replace_existing=True,
+        next_run_time=datetime.now(UTC),
+    )
+    for team in teams:
+        job_id = weekly_job_id(team)
+        job = scheduler.get_job(job_id)
+        if not settings.enabled:
+            if job is not None:
+                scheduler.remove_job(job_id)
+            continue
+        trigger = weekly_trigger(settings, timezone)
+        if job is not None and str(job.trigger) == str(trigger) and str(job.trigger.timezone) == timezone:
+            continue
+        scheduler.add_job(jobs.weekly_summary, trigger, args=[team], id=job_id, replace_existing=True)

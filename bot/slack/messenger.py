@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.views import department_notice, render
+from bot.slack.views import department_notice, render, render_view
 from bot.snapshot import NoticeView, Snapshot
 from bot.usecases.ports import HEADER, NOTICE, Marker, PostRef, Undelivered
 
@@ -137,3 +137,25 @@ class SlackMessenger:
 
     def say(self, channel: str, text: str, thread_ts: str | None = None) -> None:
         _call(lambda: self.client.chat_postMessage(channel=channel, text=text, thread_ts=thread_ts))
+
+    def send(self, channel: str, view: object, marker: Marker, thread_ts: str | None = None) -> PostRef:
+        text, blocks = render_view(view)
+        response = _call(
+            lambda: self.client.chat_postMessage(
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                metadata=metadata(marker),
+            )
+        )
+        return PostRef(response["channel"], response["ts"])
+
+    def edit(self, ref: PostRef, view: object, marker: Marker) -> None:
+        text, blocks = render_view(view)
+        _call(
+            lambda: self.client.chat_update(
+                channel=ref.channel, ts=ref.ts, text=text, blocks=blocks, metadata=metadata(marker)
+            )
+        )

@@ -6,10 +6,10 @@ PostgreSQL behave alike.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -45,6 +45,8 @@ class Incident(SQLModel, table=True):
         Index("ix_incident_team_status", "team_id", "status"),
         # History pages newest first, and the Home tab's last mistakes, without sorting the history.
         Index("ix_incident_team_created", "team_id", "created_at"),
+        # The weekly summary's decisions of a week.
+        Index("ix_incident_team_decided", "team_id", "decided_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     # The Slack workspace (team id) the row belongs to: every query filters by it.
@@ -129,10 +131,14 @@ class Draft(SQLModel, table=True):
 
 
 class Retrospective(SQLModel, table=True):
+    # The weekly summary counts retrospectives held in a week without reading the history.
+    __table_args__ = (Index("ix_retrospective_team_created", "team_id", "created_at"),)
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
     incident_id: int = Field(foreign_key="incident.id", unique=True)
     what_went_wrong: str = Field(max_length=3000)
+    # A category id from the runbook's causes (process, communication…); empty before they existed.
+    cause: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": text("''")})
     root_cause: str = Field(max_length=3000)
     what_we_change: str = Field(max_length=3000)
     submitted_by: str = Field(max_length=40)
@@ -145,6 +151,7 @@ class ChecklistItem(SQLModel, table=True):
     __table_args__ = (
         Index("ix_checklistitem_team_runbook", "team_id", "runbook_id", "id"),
         Index("ix_checklistitem_team_id", "team_id", "id"),  # every runbook's newest items
+        Index("ix_checklistitem_team_created", "team_id", "created_at"),  # new this week
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -205,3 +212,61 @@ class IncidentPrecedents(SQLModel, table=True):
     )
     team_id: str = Field(max_length=32)
     body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ActionItem(SQLModel, table=True):
+    """Something a retrospective decided to do, with an owner and a due date, until it is done."""
+
+    __tablename__ = "action_item"
+    __table_args__ = (
+        Index("ix_action_item_team_due", "team_id", "done_at", "due"),  # open ones by due date
+        Index("ix_action_item_team_done", "team_id", "done_at"),  # done in a week
+        Index("ix_action_item_team_owner", "team_id", "owner"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    text: str = Field(max_length=300)
+    owner: str = Field(max_length=40)  # a Slack user id
+    due: date = Field(sa_column=Column(Date(), nullable=False))
+    created_by: str = Field(default="", max_length=40)
+    created_at: datetime | None = _when(nullable=False)
+    done_at: datetime | None = _when()
+    done_by: str | None = Field(default=None, max_length=40)
+    # Snoozed: not reminded again before this day.
+    snoozed_until: date | None = Field(default=None, sa_column=Column(Date(), nullable=True))
+    # The last day its owner was sent a reminder (the due day, then once a week while overdue).
+    reminded_on: date | None = Field(default=None, sa_column=Column(Date(), nullable=True))
+
+
+class IncidentWatch(SQLModel, table=True):
+    """Watching after the apology: when to ask for the figures since, and what the team recorded."""
+
+    __tablename__ = "incident_watch"
+    __table_args__ = (Index("ix_incident_watch_team_due", "team_id", "asked_at", "due_at"),)
+    incident_id: int = Field(
+        foreign_key="incident.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    team_id: str = Field(max_length=32)
+    due_at: datetime | None = _when(nullable=False)
+    asked_at: datetime | None = _when()
+    complaints: int | None = None
+    unsubscribes: int | None = None
+    replies: int | None = None
+    recorded_by: str | None = Field(default=None, max_length=40)
+    recorded_at: datetime | None = _when()
+
+
+class JobRun(SQLModel, table=True):
+    """One row per run of a scheduled thing (a reminder, a weekly summary…), written before it posts
+    under a key naming the job and its subject: a double start, a takeover or a retry finds the row
+    and does not post again. ``ref`` is where it posted; empty while it is being posted."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (UniqueConstraint("team_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    key: str = Field(max_length=200)
+    started_at: datetime | None = _when(nullable=False)
+    finished_at: datetime | None = _when()
+    ref: str = Field(default="", max_length=120)

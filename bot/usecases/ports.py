@@ -86,6 +86,15 @@ class Messenger(Protocol):
         """A plain message (a warning in the thread, a direct message to a person)."""
         ...
 
+    def send(self, channel: str, view: object, marker: Marker, thread_ts: str | None = None) -> PostRef:
+        """Post a view model (a weekly summary, a reminder to a person…) drawn by the chat's own views;
+        ``channel`` may be a user id, for a direct message."""
+        ...
+
+    def edit(self, ref: PostRef, view: object, marker: Marker) -> None:
+        """Draw ``view`` over a message posted with send()."""
+        ...
+
 
 class Drafter(Protocol):
     """Writes the apology for a decision (a template, or a chat model with the template as fallback)."""
