@@ -67,6 +67,8 @@ def demo_bot(config: AppConfig, database_url: str) -> Iterator[DemoBot]:
     for dept in config.departments.values():
         name = dept.channel.lstrip("#")
         channels.setdefault(f"C0{name.upper()[:8]}", name)
+    if config.digest_channel and config.digest_channel.startswith("#"):  # where the weekly summary goes
+        channels.setdefault("C0WEEKLY", config.digest_channel.lstrip("#"))
     users = {REPORTER: "ailsa", DECIDER: "marc", REVIEWER: "jo"}
     signing_secret = secrets.token_hex(16)
     with SlackEmulator(channels=channels, users=users) as emulator:

@@ -66,6 +66,8 @@ def workspace_emulator(config: AppConfig) -> SlackEmulator:
     for dept in config.departments.values():
         name = dept.channel.lstrip("#")
         channels.setdefault(f"C0{name.upper()[:8]}", name)
+    if config.digest_channel and config.digest_channel.startswith("#"):  # where the weekly summary goes
+        channels.setdefault("C0WEEKLY", config.digest_channel.lstrip("#"))
     users = {REPORTER: "ailsa", DECIDER: "marc", REVIEWER: "jo"}
     return SlackEmulator(channels=channels, users=users)
 
