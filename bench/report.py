@@ -81,9 +81,7 @@ def _ack_rows(results: BenchResults) -> list[Row]:
 
 def _startup_rows(results: BenchResults) -> list[Row]:
     s = results.startup
-    section = (
-        f"Start-up, median of {results.plan.startup_runs - 1} restarts (floor: bare Python / bare Bolt)"
-    )
+    section = f"Start-up, median of {results.plan.startup_runs - 1} restarts (floor: bare Python / bare Bolt)"
     help_wall = _median(s.help.wall)
     first = _median(s.first_ack["oops"].wall)
     return [
