@@ -21,6 +21,7 @@ from bot.scheduling import weekly_job_id
 from bot.slack.messenger import EVENT_TYPE
 from bot.slack.views import validate_message
 from bot.slack.views.digest import weekly_message
+from bot.store.runs import Runs
 from bot.usecases import digest
 from bot.weekly import Count, WeeklySummary, sparkline
 from slack_emulator import Message, SlackEmulator
@@ -287,3 +288,61 @@ def test_the_longest_summary_fits_slacks_limits() -> None:
     )
     text, blocks = weekly_message(summary)
     validate_message(blocks, text)
+
+
+def test_two_processes_on_one_database_post_one_summary(
+    config: AppConfig, database_url: str, clock: Clock
+) -> None:
+    """Two `oops serve` processes (here two whole bots on one database and one workspace) run the
+    weekly job at the same moment, as after a double start: one summary is posted, not two."""
+    with (
+        _emulator(config) as emulator,
+        h.serve_bot(config, database_url, emulator) as first,
+        h.serve_bot(config, database_url, emulator) as second,
+    ):
+        first.runtime.deps.clock = second.runtime.deps.clock = clock
+        barrier = threading.Barrier(2)
+        posted: list[bool] = []
+
+        def run(bot: DemoBot) -> None:
+            barrier.wait()
+            posted.append(bot.runtime.weekly(h.TEAM_ID))
+
+        threads = [threading.Thread(target=run, args=(bot,)) for bot in (first, second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(posted) == [False, True]
+        assert len(emulator.messages(DIGEST_ID)) == 1
+
+
+def test_a_run_that_died_mid_post_is_found_in_slack_not_posted_again(
+    weekly_sqlite_bot: DemoBot, clock: Clock
+) -> None:
+    """A process recorded the week's run, posted, and died before noting it (kill -9): the next run,
+    once that record is stale, finds the post by its marker in the channel and posts nothing. A run
+    that died before posting leaves nothing to find: the next run posts it, once."""
+    bot = weekly_sqlite_bot
+    env = bot.runtime.env()
+    week = Week.parse(WEEK)
+    digest.post_week(env, week)  # the post the dead run made
+    _dead_run(bot, "weekly:2026-W47", clock.now - timedelta(minutes=10))
+    assert bot.runtime.weekly(h.TEAM_ID) is False
+    assert len(_posts(bot)) == 1
+    with bot.runtime.store.read(h.TEAM_ID) as repo:
+        row = Runs(repo).get("weekly:2026-W47")
+        assert row is not None and row.finished_at is not None and row.ref.endswith(_posts(bot)[0].ts)
+
+    clock.now += timedelta(days=7)
+    _dead_run(bot, "weekly:2026-W48", clock.now - timedelta(minutes=1))
+    assert bot.runtime.weekly(h.TEAM_ID) is False  # not stale yet: it may still be posting
+    clock.now += timedelta(minutes=10)
+    assert bot.runtime.weekly(h.TEAM_ID) is True
+    assert bot.runtime.weekly(h.TEAM_ID) is False
+    assert len(_posts(bot)) == 2
+
+
+def _dead_run(bot: DemoBot, key: str, started: datetime) -> None:
+    with bot.runtime.store.transaction(h.TEAM_ID) as repo:
+        assert Runs(repo).claim(key, started).fresh
