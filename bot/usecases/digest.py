@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -125,7 +125,9 @@ def _summary(
     )
 
 
-def _ranked(counts: Mapping[str, int], labels: Mapping[str, str], label: Any = None) -> tuple[Count, ...]:
+def _ranked(
+    counts: Mapping[str, int], labels: Mapping[str, str], label: Callable[[str], str] | None = None
+) -> tuple[Count, ...]:
     """Most first, then by name; labels from ``labels`` (else ``label(key)``, else the key)."""
     named = label or (lambda k: k)
     return tuple(
