@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bench.digest import digest_lines
 from bench.run import BenchResults
 from bench.search_report import render_search, search_markdown
 
@@ -81,9 +82,7 @@ def _ack_rows(results: BenchResults) -> list[Row]:
 
 def _startup_rows(results: BenchResults) -> list[Row]:
     s = results.startup
-    section = (
-        f"Start-up, median of {results.plan.startup_runs - 1} restarts (floor: bare Python / bare Bolt)"
-    )
+    section = f"Start-up, median of {results.plan.startup_runs - 1} restarts (floor: bare Python / bare Bolt)"
     help_wall = _median(s.help.wall)
     first = _median(s.first_ack["oops"].wall)
     return [
@@ -264,6 +263,8 @@ def render(results: BenchResults, console: Console) -> None:
         )
     console.print(table)
     render_search(results.search, console)
+    if results.digest:
+        console.print("\n".join(digest_lines(results.digest, results.digest_post)), markup=False)
     console.print(
         "[dim]CPU: the served process's own (from /proc) for acks and start-up; the bot's threads only "
         "(waitress, Bolt listeners, scheduler) when it runs beside the emulator. Latency and wall times "
@@ -290,7 +291,10 @@ def to_markdown(results: BenchResults) -> str:
             f"| {row.measure} | {_fmt(row.value, row.unit)} | {_fmt(row.floor, row.unit)} | "
             f"{f'{ratio:.2f}×' if ratio is not None else ''} | {row.target} | {verdict} |"
         )
-    return "\n".join(lines) + "\n" + search_markdown(results.search)
+    digest = (
+        "\n" + "\n".join(digest_lines(results.digest, results.digest_post)) + "\n" if results.digest else ""
+    )
+    return "\n".join(lines) + "\n" + search_markdown(results.search) + digest
 
 
 def to_json(results: BenchResults) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.ack import AckResult, measure_acks
+from bench.digest import DigestRun, PostRun, run_digest
 from bench.harness import Served, bench_config, served, workspace
 from bench.history import HistoryResult, measure_history
 from bench.incident import (
@@ -40,6 +41,7 @@ class Plan:
     memory_touches: int
     search_sizes: tuple[int, ...] = ()  # the history bench (bench/search.py); none: not run
     search_postgres_max: int | None = None  # larger PostgreSQL histories are skipped (build time)
+    digest_sizes: tuple[int, ...] = ()  # the weekly summary bench (bench/digest.py); none: not run
 
 
 FULL = Plan(
@@ -54,6 +56,7 @@ FULL = Plan(
     memory_sizes=(1_000, 10_000),
     memory_touches=20,
     search_sizes=(10_000, 100_000),
+    digest_sizes=(10_000, 100_000),
 )
 QUICK = Plan(
     name="quick",
@@ -68,6 +71,7 @@ QUICK = Plan(
     memory_touches=3,
     search_sizes=(1_000, 10_000),
     search_postgres_max=10_000,
+    digest_sizes=(1_000, 10_000),
 )
 
 
@@ -82,6 +86,8 @@ class BenchResults:
     round_trips: list[RoundTrips] = field(default_factory=list)
     history: HistoryResult = field(default_factory=HistoryResult)
     search: SearchBench = field(default_factory=SearchBench)
+    digest: list[DigestRun] = field(default_factory=list)
+    digest_post: PostRun | None = None
 
 
 def _served_section(plan: Plan, results: BenchResults, tmp: Path) -> None:
@@ -141,4 +147,6 @@ def run(plan: Plan) -> BenchResults:
             results.search = run_search(
                 plan.search_sizes, postgres_max=plan.search_postgres_max, tmp=Path(tmp) / "search"
             )
+        if plan.digest_sizes:  # the search section's cached histories, copied and filled in
+            results.digest, results.digest_post = run_digest(plan.digest_sizes)
     return results

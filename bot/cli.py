@@ -26,6 +26,7 @@ from bot.cli_common import (
     workspace_database,
 )
 from bot.cli_history import history_app
+from bot.cli_report import report_app
 
 if TYPE_CHECKING:
     from bot.config import AppConfig
@@ -251,6 +252,7 @@ def checklist(
 
 
 app.add_typer(history_app, name="history", short_help="Past incidents: search, show, export, import.")
+app.add_typer(report_app, name="report", short_help="Reports: the weekly summary.")
 
 
 @command

@@ -36,7 +36,7 @@ from bot.slack.workspaces import SingleWorkspace, slack_client
 from bot.store import Store, make_engine, migrate
 from bot.store.fleet import Fleet
 from bot.store.tables import utcnow
-from bot.usecases import recovery, retrospective, sweep
+from bot.usecases import digest, recovery, retrospective, sweep
 from bot.usecases.context import Deps, Env
 from bot.usecases.ports import Drafter
 
@@ -170,11 +170,16 @@ class Runtime:
         """The minute job: whatever came due, in every workspace."""
         return sweep.sweep(self.deps, self.teams())
 
+    def weekly(self, team: str) -> bool:
+        """The weekly summary job of one workspace: posts the week due now, once."""
+        return digest.post_due(self.deps.env(team))
+
     def start(self) -> None:
         """Start the scheduler. Every process writes reminder jobs to the shared job table; only the
         lease holder runs them, and when it stops or dies another process takes over within seconds."""
         jobs.set_handler("retro_reminder", self.remind)
         jobs.set_handler("sweep", self.sweep)
+        jobs.set_handler("weekly_summary", self.weekly)
         if isinstance(self.deps.drafter, LazyDrafter):
             # Built a moment after start, off the request path: ready before anyone decides.
             self._warm = threading.Timer(WARM_DRAFTER_AFTER, self.deps.drafter.get)

@@ -8,7 +8,7 @@ incident still waiting for its reminder.
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -106,10 +106,27 @@ def weekly_job_id(team: str) -> str:
     return f"weekly-summary:{team}"
 
 
+class WeeklyTrigger(CronTrigger):
+    """APScheduler's cron, once a week whatever the clocks do. CronTrigger fires twice when its time
+    falls in the hour that repeats as the clocks go back (01:30 on a Sunday in October, in London);
+    a weekly time comes round again only days later, so a fire within a day of the last is skipped.
+    A time skipped as the clocks go forward fires once, an hour later by the wall clock."""
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        fire: datetime | None = super().get_next_fire_time(previous_fire_time, now)
+        if (
+            fire is not None
+            and previous_fire_time is not None
+            and fire - previous_fire_time < timedelta(days=1)
+        ):
+            fire = super().get_next_fire_time(fire, fire)
+        return fire
+
+
 def weekly_trigger(settings: WeeklySummary, timezone: str) -> CronTrigger:
     """The weekly summary's time: a day name (APScheduler counts Monday as 0; a name cannot be read
     wrong), the team's zone, so it stays at 09:00 local across daylight-saving changes."""
-    return CronTrigger(
+    return WeeklyTrigger(
         day_of_week=settings.day[:3],
         hour=settings.at.hour,
         minute=settings.at.minute,
@@ -143,6 +160,11 @@ def install_recurring(
                 scheduler.remove_job(job_id)
             continue
         trigger = weekly_trigger(settings, timezone)
-        if job is not None and str(job.trigger) == str(trigger) and str(job.trigger.timezone) == timezone:
+        if (
+            job is not None
+            and type(job.trigger) is type(trigger)
+            and str(job.trigger) == str(trigger)
+            and str(job.trigger.timezone) == timezone
+        ):
             continue
         scheduler.add_job(jobs.weekly_summary, trigger, args=[team], id=job_id, replace_existing=True)

@@ -116,7 +116,10 @@ class Notice(SQLModel, table=True):
 
 
 class Draft(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("incident_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("incident_id", "version"),
+        Index("ix_draft_team_approved", "team_id", "approved_at"),  # the weekly summary's apologies
+    )
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
     incident_id: int = Field(foreign_key="incident.id", index=True)
@@ -243,7 +246,10 @@ class IncidentWatch(SQLModel, table=True):
     """Watching after the apology: when to ask for the figures since, and what the team recorded."""
 
     __tablename__ = "incident_watch"
-    __table_args__ = (Index("ix_incident_watch_team_due", "team_id", "asked_at", "due_at"),)
+    __table_args__ = (
+        Index("ix_incident_watch_team_due", "team_id", "asked_at", "due_at"),
+        Index("ix_incident_watch_team_recorded", "team_id", "recorded_at"),  # the weekly summary's figures
+    )
     incident_id: int = Field(
         foreign_key="incident.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
     )
