@@ -134,7 +134,7 @@ def test_submit_stores_the_cause_and_action_items_and_posts_the_summary_from_the
     request = retro_summary.request(snap, queries.decision_log(env, incident.id))
     expected = load_summary_template(bot.runtime.config.prompts_path).render(request).text
     assert retro.summary == expected
-    assert "Automation: a flow or trigger fired unexpectedly" in expected and r.ACTION in expected
+    assert "Automation: a flow or trigger fired unexpectedly" in expected
     posted = h.posted(bot, incident.id, "summary")
     text = h.blocks_text(posted)
     assert esc(retro.summary.splitlines()[0]) in text

@@ -32,7 +32,8 @@ SYSTEM = (
     "You write the short retrospective summary a small team reads in its Slack thread after a "
     "business mistake. Use only the facts you are given; never invent numbers, names or dates. "
     "Blame no person: describe the process. Plain sentences in Slack mrkdwn (*bold* allowed), no "
-    "headings with #, under 200 words. Keep every action item with its due date."
+    "headings with #, under 200 words. The action items are listed under your summary by the bot, "
+    "with owners and due dates: do not list them again."
 )
 
 
@@ -112,6 +113,10 @@ def load_summary_template(prompts_dir: Path) -> SummaryTemplate:
 def _messages(request: SummaryRequest, facts: str) -> list[BaseMessage]:
     from langchain_core.messages import HumanMessage, SystemMessage
 
+    if request.action_items:
+        facts += "\n\nAction items (listed by the bot):\n" + "\n".join(
+            f"- {what}, by {due}" for what, due in request.action_items
+        )
     return [
         SystemMessage(SYSTEM),
         HumanMessage(
