@@ -52,7 +52,10 @@ def test_on_its_due_date_the_owner_gets_one_dm_and_done_edits_it_and_the_thread(
     assert run.key == f"action-due:{item.id}:{due.isoformat()}" and run.ref == f"{dm.channel}/{dm.ts}"
 
     # jo (not the owner) marks it done from the thread: noted, the DM and the thread say so.
-    h.press(bot, ids.ACTION_DONE, h.REVIEWER, value=str(item.id))
+    summary = h.posted(bot, incident_id, "summary")
+    assert bot.driver.click(
+        summary.channel, summary.ts, ids.ACTION_DONE, user=h.REVIEWER, value=str(item.id)
+    ).ok
     bot.settle()
     done = _item(bot)
     assert done.done_by == h.REVIEWER and done.done_at == clock.now

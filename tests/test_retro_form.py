@@ -189,3 +189,22 @@ def test_a_failing_chat_model_leaves_the_summary_to_the_template(bot_with_model:
     assert retro.summary == load_summary_template(bot.runtime.config.prompts_path).render(request).text
     [written] = h.decision_steps(bot, "retro_summary")
     assert written.note == "written by template"
+
+
+def test_a_crafted_owner_or_cause_is_refused_on_its_block(sqlite_bot: DemoBot) -> None:
+    bot = sqlite_bot
+    view = r.open_retro_form(bot)
+    due = r.local_today(bot) + timedelta(days=2)
+    values = {**h.RETRO_VALUES, **r.action_values(0, r.ACTION, "<!channel>", due)}
+    body = bot.driver.submit_view(view["id"], values, user=h.REVIEWER).ack_body or {}
+    assert set(body.get("errors") or {}) == {"action_0_owner"}, body
+    submitted = bot.driver.submitted_view(view["id"], h.RETRO_VALUES)
+    submitted["state"]["values"]["cause"] = {
+        ids.VALUE: {"type": "static_select", "selected_option": {"value": "not_a_cause"}}
+    }
+    payload = h.view_submission_payload(bot, submitted, {}, h.REVIEWER)
+    payload["view"]["state"] = submitted["state"]
+    answer = bot.driver.send(h.payload_body(payload))
+    bot.settle()
+    assert "cause" in (answer.ack_body or {}).get("errors", {}), answer.body_text
+    assert h.rows(bot, Retrospective) == [] and h.rows(bot, ActionItem) == []

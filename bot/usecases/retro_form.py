@@ -3,6 +3,7 @@ log, the runbook's root-cause categories, and the action item rows (text, owner,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -14,6 +15,7 @@ from bot.usecases.context import Env, get
 START_ROWS = 3  # action item rows a new form shows
 MAX_ROWS = 10  # "Add another action item" stops here
 ACTION_TEXT_MAX = 300
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,38}$")  # what a users_select gives; anything else was crafted
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ def check_rows(rows: tuple[ActionRow, ...], today: date) -> dict[str, str]:
             errors[name + "text"] = f"Keep it under {ACTION_TEXT_MAX} characters."
         if not row.owner:
             errors[name + "owner"] = "Pick who will do it."
+        elif not USER_ID.match(row.owner):
+            errors[name + "owner"] = "Pick a person from the list."
         if row.due is None:
             errors[name + "due"] = "Pick the day it is due."
         elif row.due <= today:
