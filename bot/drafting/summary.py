@@ -135,6 +135,11 @@ class Summarizer:
         self._chain = None if chat_model is None else LazyDrafter(lambda: self._build(chat_model))
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="oops-summary")
 
+    @property
+    def uses_model(self) -> bool:
+        """A model may take seconds: the thread is drawn first and redrawn with its summary."""
+        return self._chain is not None
+
     def _build(self, chat_model: Any) -> Any:
         from langchain_core.runnables import RunnableLambda
 

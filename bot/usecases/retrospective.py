@@ -192,10 +192,17 @@ def submit(env: Env, incident_id: int, retro: RetroInput, user: str, key: str) -
         note = f"{len(retro.checklist)} checklist item(s), {len(actions)} action item(s)"
         repo.log(incident_id, Step.RETRO, "closed", user, note)
     env.deps.scheduler.cancel(incident_id)
-    retro_summary.write(env, incident_id)
+    # The template is instant: the summary is written before the thread is drawn. A model may take
+    # seconds: the thread shows the answers as typed at once, then its summary once written.
+    slow = env.deps.summarizer is not None and env.deps.summarizer.uses_model
+    if not slow:
+        retro_summary.write(env, incident_id)
     Thread(env, incident_id).show(
         SUMMARY, edit=(HEADER, ASSESSMENT, DEPARTMENTS, DECISION, DRAFT, RETRO, REMINDER)
     )
+    if slow:
+        retro_summary.write(env, incident_id)
+        Thread(env, incident_id).refresh(SUMMARY)
     return {}
 
 
