@@ -10,7 +10,7 @@ from datetime import date, datetime
 from bot.runbook.incident import Step
 from bot.snapshot import Snapshot
 from bot.store.tables import DecisionLog
-from bot.usecases.context import Env, get
+from bot.usecases.context import Env
 
 START_ROWS = 3  # action item rows a new form shows
 MAX_ROWS = 10  # "Add another action item" stops here
@@ -68,7 +68,6 @@ def timeline(log: list[DecisionLog]) -> tuple[tuple[str, datetime], ...]:
 
 def build(env: Env, snap: Snapshot, rows: tuple[ActionRow, ...] = (), cause: str = "") -> RetroForm:
     with env.read() as repo:
-        get(repo, snap.id)
         log = repo.decision_log(snap.id)
     runbook = env.runbooks.get(snap.runbook_id)
     causes = tuple((c.id, c.label) for c in runbook.causes) if runbook else ()

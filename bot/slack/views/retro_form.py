@@ -6,7 +6,6 @@ values (block ids stay the same, so Slack keeps the typing too)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -87,7 +86,7 @@ def _cause(form: RetroForm) -> InputBlock:
     )
 
 
-def _row(row: ActionRow, today: date) -> list[Block]:
+def _row(row: ActionRow) -> list[Block]:
     text = row.text or None
     return [
         InputBlock(
@@ -156,7 +155,7 @@ def retro_modal(form: RetroForm, typed: Mapping[str, str | None] | None = None) 
         ),
     ]
     for row in form.rows:
-        blocks.extend(_row(row, form.today))
+        blocks.extend(_row(row))
     if len(form.rows) < form.max_rows:
         blocks.append(
             ActionsBlock(
