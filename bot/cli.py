@@ -192,6 +192,7 @@ def check(config: ConfigOption = None) -> None:
 
     from bot.datafile import DataFileError
     from bot.drafting import DrafterSetupError, PromptError, build_drafter, load_prompts
+    from bot.drafting.summary import load_summary_template
     from bot.runtime import load_team_runbooks
 
     out, err = console(), console(stderr=True)
@@ -199,6 +200,7 @@ def check(config: ConfigOption = None) -> None:
     try:
         runbooks = load_team_runbooks(cfg)
         build_drafter(cfg.drafting, load_prompts(cfg.prompts_path))
+        load_summary_template(cfg.prompts_path)
     except (DataFileError, PromptError, DrafterSetupError) as exc:
         err.print(f"[red]✗[/red] {exc}")
         raise typer.Exit(1) from None

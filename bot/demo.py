@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -161,7 +162,7 @@ def walk_incident(bot: DemoBot, say: Callable[[str], None] = _quiet) -> int:
     bot.runtime.retro_scheduler.run_now(snap_id)
     emu.wait_for(lambda _: _button_message(bot, thread, ids.RETRO_START) is not None, timeout=30)
     bot.settle()
-    say("jo presses Start the retrospective, fills it in and closes the incident")
+    say("jo presses Start the retrospective, fills it in (a cause, one action item for marc) and closes it")
     _click(bot, thread, ids.RETRO_START, REVIEWER)
     retro_view = emu.opened_views[-1]
     driver.submit_view(
@@ -170,6 +171,10 @@ def walk_incident(bot: DemoBot, say: Callable[[str], None] = _quiet) -> int:
             "what_went_wrong": "Existing customers were added to the list that starts the welcome flow.",
             "root_cause": "Adding contacts to a list can trigger its automations, and nothing warned us.",
             "what_we_change": "Flow lists are marked; imports into them need a second pair of eyes.",
+            "cause": "automation",
+            "action_0_text": "Mark every list that starts a flow",
+            "action_0_owner": DECIDER,
+            "action_0_due": (date.today() + timedelta(days=7)).isoformat(),
             "checklist": "Check which automations a list triggers before adding contacts to it\n"
             "Send to a test list first",
         },

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from bot.config import AppConfig
 from bot.drafting import LazyDrafter, Prompts, load_prompts
+from bot.drafting.summary import Summarizer, load_summary_template
 from bot.runbook.loader import load_runbooks
 from bot.runbook.model import Runbook
 from bot.scheduling import (
@@ -122,6 +123,18 @@ def make_drafter(config: AppConfig, prompts: Prompts, chat_model: BaseChatModel 
     if config.drafting.provider == "template" and chat_model is None:
         return LazyDrafter(build)
     return build()
+
+
+def make_summarizer(config: AppConfig, chat_model: BaseChatModel | None) -> Summarizer:
+    """The retrospective summary: prompts/retro_summary.jinja2, checked now; the configured chat model
+    (or one passed in) writes it when there is one, the template being its fallback."""
+    template = load_summary_template(config.prompts_path)
+    model: Any = chat_model
+    if model is None and config.drafting.provider != "template":
+        from bot.drafting.drafter import make_chat_model
+
+        model = make_chat_model(config.drafting)
+    return Summarizer(template, model, timeout=config.drafting.timeout_seconds + 5)
 
 
 @dataclass
@@ -226,6 +239,7 @@ def build_runtime(
     scheduler = build_scheduler(engine)
     retro_scheduler = ApsRetroScheduler(scheduler)
     deps = Deps(config, runbooks, store, Fleet(engine), drafter, retro_scheduler, workspace, clock=clock)
+    deps.summarizer = make_summarizer(config, chat_model)
     executor = TrackingExecutor()
     app = build_app(deps, client, secrets.signing_secret or "", executor)
     return Runtime(

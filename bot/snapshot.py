@@ -6,7 +6,7 @@ Views (Block Kit, terminal) render from this alone, so they never query the stor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.runbook.incident import Status
@@ -45,6 +45,21 @@ class RetroView:
     what_we_change: str
     checklist: tuple[str, ...]
     submitted_by: str
+    cause: str = ""  # a cause id of the runbook; empty when none was picked
+    cause_label: str = ""
+    summary: str = ""  # as posted (template or chat model); empty for retrospectives before it
+
+
+@dataclass(frozen=True)
+class ActionItemView:
+    """One thing a retrospective decided to do: shown in the thread with its owner and due date."""
+
+    id: int
+    text: str
+    owner: str
+    due: date
+    done_by: str | None = None
+    done_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +120,7 @@ class Snapshot:
     # items of its runbook ("last time we learned…"). Both empty when nothing was similar enough.
     precedents: tuple[PrecedentView, ...] = ()
     learned: tuple[str, ...] = ()
+    actions: tuple[ActionItemView, ...] = ()  # the retrospective's action items, in the order written
 
     @property
     def closed(self) -> bool:

@@ -26,10 +26,13 @@ from bot.runbook.incident import Status
 from bot.runbook.loader import load_runbooks
 from bot.runbook.model import Decision, Question, QuestionType, Runbook
 from bot.slack.views import modals
+from bot.slack.views import retro_form as retro_form_views
 from bot.slack.views.common import validate_message, validate_view
+from bot.slack.views.retro_form import TEXT_FIELDS, retro_modal
 from bot.slack.views.thread import RENDERERS, department_notice
-from bot.snapshot import DraftView, NoticeView, RetroView, Snapshot
+from bot.snapshot import ActionItemView, DraftView, NoticeView, RetroView, Snapshot
 from bot.usecases import assess, report
+from bot.usecases.retro_form import ACTION_TEXT_MAX, MAX_ROWS, ActionRow, RetroForm
 
 # Slack's published limits (Block Kit reference), written out here rather than imported, so a
 # wrong constant in the bot cannot make its own test pass.
@@ -189,6 +192,23 @@ def _retro() -> RetroView:
         what_we_change=_long(MENTION, 3000),
         checklist=tuple(_long(f"{MENTION} {n}", 300) for n in range(30)),
         submitted_by="U0JO",
+        cause="human_slip",
+        cause_label=_long(MENTION, 75),
+    )
+
+
+def _actions() -> tuple[ActionItemView, ...]:
+    """More action items than the form allows (10), half of them done."""
+    return tuple(
+        ActionItemView(
+            id=2_000_000_000 + n,
+            text=_long(f"{MENTION} {n}", 300),
+            owner="U0MARC",
+            due=NOW.date(),
+            done_by="U0JO" if n % 2 else None,
+            done_at=NOW if n % 2 else None,
+        )
+        for n in range(12)
     )
 
 
@@ -274,6 +294,15 @@ STATES: dict[str, Callable[[Snapshot], Snapshot]] = {
         retro=_retro(),
         closed_at=NOW + timedelta(days=3),
         addable_departments=(),
+    ),
+    "closed with a written summary and action items": lambda s: _decided(
+        s,
+        Decision.correct,
+        status=Status.CLOSED,
+        draft=_draft(True),
+        retro=dataclasses.replace(_retro(), summary=_long(MENTION, 2900)),
+        closed_at=NOW + timedelta(days=3),
+        actions=_actions(),
     ),
     "closed without a decision": lambda s: dataclasses.replace(
         s, status=Status.CLOSED, closed_at=NOW, retro=_retro()
@@ -442,7 +471,16 @@ def _modals_for(snap: Snapshot, runbooks: dict[str, Runbook]) -> Iterator[tuple[
         yield f"decide_modal[{choice.value}]", modals.decide_modal(snap, choice, _long(MENTION, 300))
     if snap.draft is not None:
         yield "edit_draft_modal", modals.edit_draft_modal(snap)
-    yield "retro_modal", modals.retro_modal(snap)
+    rows = tuple(
+        ActionRow(n, _long(MENTION, ACTION_TEXT_MAX), "U0MARC", NOW.date() + timedelta(days=n + 1))
+        for n in range(MAX_ROWS)
+    )
+    steps = tuple((_long(MENTION, 20), NOW) for _ in range(8))
+    causes = tuple((c.id, _long(MENTION, 200)) for c in runbook.causes) * 20
+    full = RetroForm(snap, steps, causes, rows, NOW.date(), cause=runbook.causes[0].id)
+    typed = {name: _long(MENTION, 3000) for name in TEXT_FIELDS}
+    yield "retro_modal", retro_modal(full, typed)
+    yield "retro_modal[new]", retro_modal(RetroForm(snap, (), causes[:1], rows[:3], NOW.date()))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -469,11 +507,12 @@ def test_every_modal_fits_slacks_limits(runbooks: dict[str, Runbook], state: str
 
 
 def test_the_checks_cover_every_modal_builder() -> None:
-    """A new modal added to bot.slack.views.modals must be added to _modals_for above."""
+    """A new modal added to bot.slack.views.modals (or retro_form) must be added to _modals_for above."""
     builders = {
         name
-        for name, fn in inspect.getmembers(modals, inspect.isfunction)
-        if name.endswith("_modal") and not name.startswith("_") and fn.__module__ == modals.__name__
+        for module in (modals, retro_form_views)
+        for name, fn in inspect.getmembers(module, inspect.isfunction)
+        if name.endswith("_modal") and not name.startswith("_") and fn.__module__ == module.__name__
     }
     snap = STATES["drafting with a draft"](_base(_extreme_runbook()))
     runbook = _extreme_runbook()

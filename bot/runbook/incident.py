@@ -47,6 +47,8 @@ class Step(StrEnum):
     RETRO_SCHEDULE = "retro_schedule"
     RETRO_REMIND = "retro_remind"
     RETRO = "retro"
+    RETRO_SUMMARY = "retro_summary"  # who wrote the thread's summary: the template or a chat model
+    ACTION = "action"  # an action item marked done or snoozed, and by whom
 
 
 class Action(StrEnum):

@@ -32,6 +32,7 @@ _Model = StrictModel
 __all__ = [
     "DEFER_CHECKS",
     "SCALE",
+    "Cause",
     "Choice",
     "CompiledRule",
     "CompiledRunbook",
@@ -151,6 +152,31 @@ class RecommendationSpec(_Model):
     default: RecommendationDefault
 
 
+class Cause(_Model):
+    """A root-cause category the retrospective form offers (process, communication…)."""
+
+    id: str = Field(min_length=1, max_length=40)
+    label: str = Field(min_length=1, max_length=75)
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_snake(cls, value: str) -> str:
+        if not _SNAKE.match(value):
+            raise ValueError(f"cause id {value!r} must be a lower-case word, like human_slip")
+        return value
+
+
+def default_causes() -> list[Cause]:
+    """The categories a runbook without ``causes:`` offers."""
+    return [
+        Cause(id="process", label="Process"),
+        Cause(id="communication", label="Communication"),
+        Cause(id="tooling", label="Tooling"),
+        Cause(id="human_slip", label="Human slip"),
+        Cause(id="third_party", label="Third party"),
+    ]
+
+
 @dataclass(frozen=True)
 class CompiledRule:
     """A rule ready to run: ``key`` is its level, department or decision."""
@@ -183,6 +209,8 @@ class Runbook(_Model):
     departments: list[DepartmentRule] = Field(default_factory=list)
     recommendation: RecommendationSpec
     checklist: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(default_factory=list)
+    # Root-cause categories for the retrospective form; a static select holds at most 100 options.
+    causes: list[Cause] = Field(default_factory=default_causes, min_length=1, max_length=100)
 
     _compiled: CompiledRunbook | None = PrivateAttr(default=None)
 
@@ -218,6 +246,10 @@ class Runbook(_Model):
                 return question
         raise KeyError(question_id)
 
+    def cause_label(self, cause_id: str) -> str:
+        """The label of a cause id; the id itself when the runbook no longer lists it."""
+        return next((cause.label for cause in self.causes if cause.id == cause_id), cause_id)
+
     def problems(self, departments: Collection[str] | None = None) -> list[Problem]:
         """Every problem the schema alone cannot see, each with its place in the file; compiles the rules."""
         problems: list[Problem] = []
@@ -233,6 +265,17 @@ class Runbook(_Model):
             else:
                 first_use[question.id] = index
         answers = set(first_use)
+        cause_at: dict[str, int] = {}
+        for index, cause in enumerate(self.causes):
+            if cause.id in cause_at:
+                problems.append(
+                    (
+                        ("causes", index, "id"),
+                        f"cause id {cause.id!r} is already used by causes[{cause_at[cause.id]}]",
+                    )
+                )
+            else:
+                cause_at[cause.id] = index
         with_scale = answers | {SCALE}
         levels = self.levels
         values: dict[str, Sequence[str]] = {

@@ -31,6 +31,14 @@ HOME_SEARCH = "oops.home.search"  # the App Home's button that opens the search 
 HOME_SEARCH_VIEW = "oops_home_search"  # the search modal (its query input's block is "query")
 HOME_SEARCH_MORE = "oops.home.search.more"  # in the modal; value as SEARCH_MORE's
 
+# The retrospective form's action item rows (blocks "action_<n>_text|owner|due") and its Add button.
+ACTION_ROW_PREFIX = "action_"
+RETRO_ADD_ACTION = "oops.retro.add_action"
+# Action items: Done (value: item id) and Snooze (value: "<item id>:<days>"), in a DM or the thread.
+ACTION_DONE = "oops.action.done"
+ACTION_SNOOZE = "oops.action.snooze"
+ACTION_SNOOZE_WEEK = "oops.action.snooze.week"  # two buttons in one block need two action ids
+
 # Every input in our modals uses this action id; blocks are told apart by block_id.
 VALUE = "value"
 QUESTION_PREFIX = "q_"

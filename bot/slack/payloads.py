@@ -18,6 +18,8 @@ def input_value(element: Mapping[str, Any]) -> str | None:
     if kind == "datetimepicker":
         value = element.get("selected_date_time")
         return None if value is None else str(value)
+    if kind == "users_select":
+        return element.get("selected_user")
     if kind == "datepicker":
         return element.get("selected_date")
     if kind == "timepicker":

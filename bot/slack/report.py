@@ -8,7 +8,7 @@ import re
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.slack import checklist, ids, search, weekly
+from bot.slack import actions, checklist, ids, search, weekly
 from bot.slack.common import Body, ack_errors, guarded, open_modal
 from bot.slack.payloads import answers_from, metadata, question_errors, user_id, view_key, view_values
 from bot.slack.views import modals
@@ -20,6 +20,7 @@ HELP = (
     "*/oops resume OOPS-7* posts whatever OOPS-7 is missing in this channel (after Slack refused a post).\n"
     "*/oops checklist* `[runbook id or words]` shows the pre-flight checklist past retrospectives taught.\n"
     "*/oops search* `words` finds past mistakes (filters such as `scale:big`, `runbook:ID`), to you only.\n"
+    "*/oops actions* `[mine]` lists the open action items from retrospectives (all, or yours), to you only.\n"
     "*/oops weekly* `[2026-W47]` shows a week's summary (default: the last complete week), to you only.\n"
     "*/oops help* shows this."
 )
@@ -52,6 +53,7 @@ def register(app: App, deps: Deps) -> None:
     run_checklist = guarded(deps, checklist.show)
     run_search = guarded(deps, search.show)
     run_weekly = guarded(deps, weekly.show)
+    run_actions = guarded(deps, actions.show)
 
     @app.command(ids.COMMAND)
     def open_report(ack: Ack, body: Body, context: BoltContext, client: WebClient) -> None:
@@ -75,6 +77,10 @@ def register(app: App, deps: Deps) -> None:
         if weekly.wanted(text):
             ack()
             run_weekly(body, context, client)
+            return
+        if actions.wanted(text):
+            ack()
+            run_actions(body, context, client)
             return
         summary, details, note = report.prefill(text)
         if note:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -21,10 +22,37 @@ from bot.slack.common import (
     refused_in_modal,
 )
 from bot.slack.payloads import action_key, incident_id, user_id, view_key, view_values
-from bot.slack.views import modals
-from bot.usecases import queries, retrospective
+from bot.slack.views.retro_form import retro_modal, row_block
+from bot.usecases import queries, retro_form, retrospective
 from bot.usecases.context import Deps, Env
+from bot.usecases.ports import UserError
+from bot.usecases.retro_form import ActionRow
 from bot.usecases.retrospective import RetroInput, parse_checklist
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _rows(view: dict[str, Any]) -> tuple[ActionRow, ...]:
+    """The action item rows as typed; how many there are comes from the blocks, not from metadata."""
+    values = view_values(view)
+    count = (
+        sum(1 for b in view.get("blocks") or [] if b.get("block_id", "").startswith(ids.ACTION_ROW_PREFIX))
+        // 3
+    )
+    return tuple(
+        ActionRow(
+            i,
+            (values.get(row_block(i, "text")) or "").strip(),
+            values.get(row_block(i, "owner")) or "",
+            _day(values.get(row_block(i, "due"))),
+        )
+        for i in range(min(count, retro_form.MAX_ROWS))
+    )
 
 
 def _retro(body: Body) -> RetroInput:
@@ -34,6 +62,8 @@ def _retro(body: Body) -> RetroInput:
         root_cause=values.get("root_cause") or "",
         what_we_change=values.get("what_we_change") or "",
         checklist=parse_checklist(values.get("checklist")),
+        cause=values.get("cause") or "",
+        actions=_rows(body["view"]),
     )
 
 
@@ -53,14 +83,28 @@ def register(app: App, deps: Deps) -> None:
 
     def open_retro(ack: Ack, body: Body, context: BoltContext, client: WebClient) -> None:
         ack()
-        snap = ready(env_of(deps, body, context, client), body, Action.SUBMIT_RETRO)
+        env = env_of(deps, body, context, client)
+        snap = ready(env, body, Action.SUBMIT_RETRO)
         if snap is not None:
-            open_modal(client, body, modals.retro_modal(snap))
+            open_modal(client, body, retro_modal(retro_form.build(env, snap)))
+
+    def add_action(ack: Ack, body: Body, context: BoltContext, client: WebClient) -> None:
+        """One more action item row, keeping everything typed so far."""
+        ack()
+        view = body["view"]
+        env = env_of(deps, body, context, client)
+        try:
+            snap = queries.ready_for(env, modal_incident(body), Action.SUBMIT_RETRO)
+        except (UserError, ValueError):
+            return  # the modal's submit says why, with what was typed kept
+        typed = view_values(view)
+        form = retro_form.build(env, snap, retro_form.add_row(_rows(view)), typed.get("cause") or "")
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=retro_modal(form, typed))
 
     def check_retro(ack: Ack, body: Body, context: BoltContext, client: WebClient) -> None:
-        errors = retrospective.check(_retro(body))
         env = env_of(deps, body, context, client)
         refusal = queries.refusal(env, modal_incident(body), Action.SUBMIT_RETRO)
+        errors = {} if refusal else retrospective.check_form(env, modal_incident(body), _retro(body))
         if refusal:
             errors["what_went_wrong"] = refusal
         ack_errors(ack, errors)
@@ -74,4 +118,5 @@ def register(app: App, deps: Deps) -> None:
     app.action(ids.RETRO_SCHEDULE)(ack=ack_only, lazy=[guarded(deps, schedule)])
     app.action(ids.RETRO_START)(open_retro)
     app.action(ids.RETRO_HOLD)(open_retro)  # the same modal, from step 5, before the reminder
+    app.action(ids.RETRO_ADD_ACTION)(add_action)
     app.view(ids.RETRO_VIEW)(ack=check_retro, lazy=[guarded(deps, submit)])

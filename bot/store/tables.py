@@ -146,6 +146,9 @@ class Retrospective(SQLModel, table=True):
     what_we_change: str = Field(max_length=3000)
     submitted_by: str = Field(max_length=40)
     created_at: datetime | None = _when(nullable=False)
+    # The summary posted in the thread (the template's, or a chat model's): kept, so a redraw shows
+    # the same words. Empty before it existed; the thread then shows the answers as they were typed.
+    summary: str = Field(default="", max_length=3000, sa_column_kwargs={"server_default": text("''")})
 
 
 class ChecklistItem(SQLModel, table=True):

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import AppConfig
+from bot.drafting.summary import Summarizer
 from bot.runbook.incident import Action, IncidentState, NotAllowed, Status, check, transition
 from bot.runbook.model import Decision, Runbook
 from bot.store.fleet import Fleet
@@ -85,6 +86,8 @@ class Deps:
     clock: Clock = utcnow
     locks: IncidentLocks = field(default_factory=IncidentLocks)
     links: Links = field(default_factory=Links)
+    # Writes the retrospective summary (bot.drafting.summary); None: the thread shows the answers as typed.
+    summarizer: Summarizer | None = None
 
     def env(self, team: str, messenger: Messenger | None = None) -> Env:
         """The Env of a workspace: with the request's messenger, or one built from its token."""

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.runbook.incident import Action, Status, Step
+from bot.store.actions import ActionItems, NewItem
 from bot.store.search import SearchRows
 from bot.store.tables import DecisionLog, Incident, Retrospective
+from bot.usecases import retro_form, retro_summary
 from bot.usecases.context import BOT_ACTOR, Deps, Env, advance, get
 from bot.usecases.ports import (
     ASSESSMENT,
@@ -22,6 +24,7 @@ from bot.usecases.ports import (
     Undelivered,
     UserError,
 )
+from bot.usecases.retro_form import ActionRow
 from bot.usecases.thread import Thread
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,8 @@ class RetroInput:
     root_cause: str
     what_we_change: str
     checklist: tuple[str, ...]
+    cause: str = ""  # a cause id of the incident's runbook, or empty
+    actions: tuple[ActionRow, ...] = ()
 
 
 def parse_checklist(text: str | None) -> tuple[str, ...]:
@@ -56,6 +61,18 @@ def check(retro: RetroInput) -> dict[str, str]:
     errors.update(
         {name: "Keep this under 3,000 characters." for name in FIELDS if len(getattr(retro, name)) > 3000}
     )
+    return errors
+
+
+def check_form(env: Env, incident_id: int, retro: RetroInput) -> dict[str, str]:
+    """Everything the form can be refused for, by field: the text, the cause, the action item rows."""
+    errors = check(retro)
+    if retro.cause:
+        with env.read() as repo:
+            runbook = env.runbooks.get(get(repo, incident_id).runbook_id)
+        if runbook is None or retro.cause not in {c.id for c in runbook.causes}:
+            errors["cause"] = "Pick one of the causes in the list."
+    errors.update(retro_form.check_rows(retro.actions, env.now().astimezone(env.config.team.tz).date()))
     return errors
 
 
@@ -145,9 +162,14 @@ def _warn(env: Env, incident: Incident, code: str, retry: datetime | None) -> No
 
 
 def submit(env: Env, incident_id: int, retro: RetroInput, user: str, key: str) -> dict[str, str]:
-    errors = check(retro)
+    errors = check_form(env, incident_id, retro)
     if errors:
         return errors
+    actions = [
+        NewItem(row.text.strip(), row.owner, row.due)
+        for row in retro_form.filled(retro.actions)
+        if row.due is not None
+    ]
     with env.transaction() as repo:
         incident = get(repo, incident_id, lock=True)
         if not repo.claim(key):
@@ -160,16 +182,27 @@ def submit(env: Env, incident_id: int, retro: RetroInput, user: str, key: str) -
             root_cause=retro.root_cause.strip(),
             what_we_change=retro.what_we_change.strip(),
             submitted_by=user,
+            cause=retro.cause,
         )
         repo.add_retrospective(row, list(retro.checklist), incident.runbook_id)
+        ActionItems(repo).add(incident_id, actions, user)
         SearchRows(repo).index(incident, row, retro.checklist)
         incident.status, incident.closed_at = new.status, env.now()
         repo.touch(incident)
-        repo.log(incident_id, Step.RETRO, "closed", user, f"{len(retro.checklist)} checklist item(s)")
+        note = f"{len(retro.checklist)} checklist item(s), {len(actions)} action item(s)"
+        repo.log(incident_id, Step.RETRO, "closed", user, note)
     env.deps.scheduler.cancel(incident_id)
+    # The template is instant: the summary is written before the thread is drawn. A model may take
+    # seconds: the thread shows the answers as typed at once, then its summary once written.
+    slow = env.deps.summarizer is not None and env.deps.summarizer.uses_model
+    if not slow:
+        retro_summary.write(env, incident_id)
     Thread(env, incident_id).show(
         SUMMARY, edit=(HEADER, ASSESSMENT, DEPARTMENTS, DECISION, DRAFT, RETRO, REMINDER)
     )
+    if slow:
+        retro_summary.write(env, incident_id)
+        Thread(env, incident_id).refresh(SUMMARY)
     return {}
 
 

@@ -6,7 +6,8 @@ from bot.runbook.answers import format_answer
 from bot.runbook.calendar import default_retro_time
 from bot.runbook.incident import Action, NotAllowed, check
 from bot.runbook.model import Decision
-from bot.snapshot import DraftView, NoticeView, RetroView, Snapshot
+from bot.snapshot import ActionItemView, DraftView, NoticeView, RetroView, Snapshot
+from bot.store.actions import ActionItems
 from bot.store.repo import Repo
 from bot.store.similar import SimilarRows
 from bot.store.tables import Incident
@@ -91,6 +92,9 @@ def build(env: Env, repo: Repo, incident: Incident) -> Snapshot:
             retro.what_we_change,
             tuple(c.text for c in repo.checklist(incident.id)),
             retro.submitted_by,
+            cause=retro.cause,
+            cause_label=runbook.cause_label(retro.cause) if runbook and retro.cause else retro.cause,
+            summary=retro.summary,
         )
         if retro
         else None,
@@ -101,4 +105,10 @@ def build(env: Env, repo: Repo, incident: Incident) -> Snapshot:
         offer=incident.offer,
         precedents=precedents,
         learned=learned,
+        actions=tuple(
+            ActionItemView(a.id or 0, a.text, a.owner, a.due, a.done_by, a.done_at)
+            for a in ActionItems(repo).of_incident(incident.id)
+        )
+        if retro
+        else (),
     )

@@ -1,4 +1,5 @@
-"""The modals: report a mistake, re-assess it, record a decision, edit the apology, hold the retro.
+"""The modals: report a mistake, re-assess it, record a decision, edit the apology (the retrospective's
+form is in retro_form.py).
 
 Modals carry what the submission needs in ``private_metadata`` (JSON, at most 3,000 characters),
 so a submission never depends on memory of the process that opened it.
@@ -276,33 +277,4 @@ def edit_draft_modal(snap: Snapshot) -> dict[str, Any]:
         blocks,
         metadata(incident=snap.id, version=draft.version),
         submit="Save",
-    )
-
-
-def retro_modal(snap: Snapshot) -> dict[str, Any]:
-    suggestions = "\n".join(f"• {esc(item)}" for item in snap.lessons) or "none yet"
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=clip(f"*{snap.ref}* · {esc(snap.title)}", SECTION_TEXT))),
-        _text_input("what_went_wrong", "What went wrong?", multiline=True, max_length=3000),
-        _text_input(
-            "root_cause",
-            "Root cause",
-            multiline=True,
-            max_length=3000,
-            hint="The process, not the person: what let the mistake through?",
-        ),
-        _text_input("what_we_change", "What we change", multiline=True, max_length=3000),
-        _text_input(
-            "checklist", "Checklist items to add (one a line)", multiline=True, max_length=3000, optional=True
-        ),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=clip(f"Checklist so far for this kind of mistake:\n{suggestions}", 3000)
-                )
-            ]
-        ),
-    ]
-    return _modal(
-        "Retrospective", ids.RETRO_VIEW, blocks, metadata(incident=snap.id), submit="Close incident"
     )

@@ -27,6 +27,7 @@ from slack_sdk.models.blocks import (
 from bot.runbook.incident import Status
 from bot.runbook.model import Decision
 from bot.slack import ids
+from bot.slack.views.actions import thread_actions
 from bot.slack.views.common import (
     BUTTON_TEXT,
     CONTEXT_TEXT,
@@ -311,13 +312,22 @@ def summary(snap: Snapshot) -> Rendered:
     if r is None:
         return _out(f"{snap.ref} closed", [_section(f"*{snap.ref} is closed.*")])
     checklist = "\n".join(f"☐ {esc(item)}" for item in r.checklist) or "none added"
+    cause = f" · _{esc(r.cause_label)}_" if r.cause_label else ""
+    written = (
+        _long_text(esc(r.summary))
+        if r.summary
+        else [
+            _section(f"*What went wrong*\n{esc(r.what_went_wrong)}"),
+            _section(f"*Root cause*{cause}\n{esc(r.root_cause)}"),
+            _section(f"*What we change*\n{esc(r.what_we_change)}"),
+            _section(f"*Checklist for next time*\n{checklist}"),
+        ]
+    )
     blocks: list[Block] = [
         _section(f"*{snap.ref} is closed.* Retrospective by {user(r.submitted_by)}."),
         DividerBlock(),
-        _section(f"*What went wrong*\n{esc(r.what_went_wrong)}"),
-        _section(f"*Root cause*\n{esc(r.root_cause)}"),
-        _section(f"*What we change*\n{esc(r.what_we_change)}"),
-        _section(f"*Checklist for next time*\n{checklist}"),
+        *written,
+        *thread_actions(snap),
         _context(
             f"Scale {snap.scale} · decision {snap.decision.label if snap.decision else 'none'} · "
             f"{sum(n.delivered for n in snap.notices)} department(s) told · "
