@@ -105,6 +105,8 @@ class Snapshot:
     # items of its runbook ("last time we learned…"). Both empty when nothing was similar enough.
     precedents: tuple[PrecedentView, ...] = ()
     learned: tuple[str, ...] = ()
+    # Reminded and not held in time (bot.runbook.followup.overdue_since): since when it is overdue.
+    overdue_since: datetime | None = None
 
     @property
     def closed(self) -> bool:

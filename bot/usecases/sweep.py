@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from bot.usecases import retro_followup, watch
 from bot.usecases.context import Deps, Env
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,10 @@ Sweeper = Callable[[Env, datetime], int]
 
 def sweepers() -> list[tuple[str, Sweeper]]:
     """(name, function) of every sweeper, in the order they run. A feature adds its line here."""
-    return []
+    return [
+        ("retro-followup", retro_followup.sweep_retros),  # a retrospective reminded again, then overdue
+        ("watch", watch.sweep_watch),  # the figures after an apology
+    ]
 
 
 def sweep(deps: Deps, teams: Iterable[str]) -> dict[str, int]:
