@@ -134,7 +134,6 @@ def test_the_threshold_decides_what_merges(engine: Engine) -> None:
 
 def test_merging_folds_case_accents_and_punctuation() -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
-
     def row(n: int, runbook: str, text: str) -> ChecklistItem:
         return ChecklistItem(id=n, team_id=TEAM, incident_id=n, runbook_id=runbook, text=text, created_at=now)
 

@@ -21,6 +21,7 @@ RESERVED_NAMES = frozenset(
 )
 
 
+
 class StrictModel(BaseModel):
     """Unknown keys are errors: a misspelt key in a hand-edited file must not be silently ignored."""
 

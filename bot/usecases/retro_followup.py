@@ -165,12 +165,15 @@ def _follow(env: Env, incident_id: int, now: datetime) -> int:
         return _post_in_thread(env, incident, again_key, _nudge(env, incident, again=True), "again") + (
             remind_people(env, incident_id, AGAIN)
         )
+    overdue_key = f"retro-overdue:{incident_id}:{stamp}"
+    if ran(env, overdue_key):
+        return 0  # marked: a person Slack would not reach is no longer tried every minute
     posted = remind_people(env, incident_id, AGAIN)
     since = followup.overdue_since(Status.RETRO_DUE, incident.reminded_at, now, hours)
     if since is None:
         return posted
     view = RetroOverdue(incident_id, incident.ref, since, env.config.team.tz)
-    if _post_in_thread(env, incident, f"retro-overdue:{incident_id}:{stamp}", view, "overdue"):
+    if _post_in_thread(env, incident, overdue_key, view, "overdue"):
         Thread(env, incident_id).refresh(HEADER, REMINDER)
         posted += 1
     return posted
