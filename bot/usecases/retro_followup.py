@@ -124,10 +124,12 @@ def remind_people(env: Env, incident_id: int, round_: str = FIRST) -> int:
         to = people(repo, incident)
     assert incident.retro_at is not None
     job = "retro-dm" if round_ == FIRST else "retro-again-dm"
-    marker = Marker(incident_id, f"{job}")
+    marker = Marker(incident_id, job)
     sent = 0
     for user in to:
         key = f"{job}:{incident_id}:{user}:{_stamp(incident.retro_at)}"
+        if ran(env, key):  # the usual case at each sweep: a read, not a refused insert
+            continue
         view = _nudge(env, incident, again=round_ == AGAIN, person=user)
         try:
             ref = post_once(
