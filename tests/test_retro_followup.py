@@ -255,3 +255,21 @@ def test_a_crafted_click_naming_another_workspace_does_nothing(sqlite_bot: DemoB
     assert after == before
     incident = h.only_incident(bot)
     assert incident.status == Status.RETRO_DUE and h.rows(bot, Incident)[0].team_id == h.TEAM_ID
+
+
+def test_a_person_slack_will_not_reach_is_skipped_and_the_others_are_told_once(sqlite_bot: DemoBot) -> None:
+    bot, emu = sqlite_bot, sqlite_bot.emulator
+    ghost = "U0GONE"  # approved the apology, then left the workspace: Slack has no DM with them
+    clock = f.with_clock(bot)
+    h.walk_to_drafting(bot)
+    h.click(bot, ids.DRAFT_APPROVE, ghost)
+    h.click(bot, ids.RETRO_SCHEDULE, h.DECIDER)
+    incident_id = h.only_incident(bot).id
+    assert incident_id is not None
+    f.remind_at_its_time(bot, clock, incident_id)
+    f.sweep(bot)
+    f.sweep(bot)
+    assert [len(f.dms(bot, user)) for user in (h.REPORTER, h.DECIDER)] == [1, 1]
+    refused = [c for c in emu.calls_to("chat.postMessage") if c.args.get("channel") == ghost]
+    assert refused and not any(c.response.get("ok") for c in refused), "the ghost was tried, and refused"
+    assert h.has_element(h.posted(bot, incident_id, "reminder"), ids.RETRO_START), "the thread has it"
