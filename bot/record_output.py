@@ -104,6 +104,8 @@ def render(rows: Rows, tz: tzinfo, runbooks: Mapping[str, Runbook]) -> Group:
     if not rows.drafts:
         parts.append(Text("No apology drafted.", style="bold"))
     parts.append(_retro(rows, tz))
+    if rows.watch is not None:
+        parts.append(_watch(rows.watch, tz))
     log = [[when(e.at, tz), e.step, e.choice, e.actor, e.note] for e in sorted(rows.log, key=_log_order)]
     parts.append(_table("Decision log", ("when", "step", "choice", "who", "note"), log))
     return Group(*parts)
@@ -144,4 +146,23 @@ def _retro(rows: Rows, tz: tzinfo) -> Any:
             ]
         ),
         _table("Checklist items", ("item", "runbook", "retired"), items),
+    )
+
+
+def _watch(watch: Any, tz: tzinfo) -> Any:
+    """Watching after the apology: when it asked, and the figures recorded since."""
+    from rich.console import Group
+    from rich.text import Text
+
+    if watch.recorded_at is None:
+        figures = "not recorded yet"
+    else:
+        figures = (
+            f"{watch.complaints} complaints, {watch.unsubscribes} unsubscribes, {watch.replies} replies "
+            f"(recorded by {watch.recorded_by} on {when(watch.recorded_at, tz)})"
+        )
+    asked = f"asked {when(watch.asked_at, tz)}" if watch.asked_at else f"asks {when(watch.due_at, tz)}"
+    return Group(
+        Text("Watching after the apology", style="bold"),
+        _facts([("When", asked), ("Figures since", figures)]),
     )

@@ -121,6 +121,8 @@ class Snapshot:
     precedents: tuple[PrecedentView, ...] = ()
     learned: tuple[str, ...] = ()
     actions: tuple[ActionItemView, ...] = ()  # the retrospective's action items, in the order written
+    # Reminded and not held in time (bot.runbook.followup.overdue_since): since when it is overdue.
+    overdue_since: datetime | None = None
 
     @property
     def closed(self) -> bool:

@@ -193,7 +193,11 @@ class Fleet:
             pytest.fail("no reminder was posted in time\n" + "\n".join(p.output() for p in self.processes))
 
     def reminders(self) -> tuple[int, list[str]]:
-        posted = [m for m in h.all_messages(self.emulator) if h.has_element(m, h.ids.RETRO_START)]
+        posted = [  # in the thread; each person's direct message has the button too
+            m
+            for m in h.all_messages(self.emulator)
+            if h.has_element(m, h.ids.RETRO_START) and m.channel == h.INCIDENT_CHANNEL
+        ]
         engine = make_engine(self.database_url)
         try:
             with Session(engine) as session:

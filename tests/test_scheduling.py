@@ -198,13 +198,17 @@ def _reminders(bot: DemoBot) -> int:
     posted = [
         call
         for call in bot.emulator.calls_to("chat.postMessage")
-        if any(
-            element.get("action_id") == ids.RETRO_START
-            for block in (call.args.get("blocks") or [])
-            if isinstance(block, dict)
-            for element in block.get("elements", [])
+        # In the thread: each person's direct message has the button too.
+        if call.args.get("channel") == INCIDENT_CHANNEL
+        and (
+            any(
+                element.get("action_id") == ids.RETRO_START
+                for block in (call.args.get("blocks") or [])
+                if isinstance(block, dict)
+                for element in block.get("elements", [])
+            )
+            or "time for the retrospective" in (call.args.get("text") or "")
         )
-        or "time for the retrospective" in (call.args.get("text") or "")
     ]
     return len(posted)
 

@@ -10,13 +10,24 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import actions, apology, assess, checklist, decide, home, report, retrospective, search
+from bot.slack import (
+    actions,
+    apology,
+    assess,
+    checklist,
+    decide,
+    followup,
+    home,
+    report,
+    retrospective,
+    search,
+)
 from bot.slack.common import incident_of
 from bot.slack.ids import COMMAND
 from bot.usecases.context import Deps
 
 log = logging.getLogger(__name__)
-STEPS = (report, assess, decide, apology, retrospective, checklist, search, home, actions)
+STEPS = (report, assess, decide, apology, retrospective, checklist, search, home, actions, followup)
 __all__ = ["COMMAND", "build_app"]
 
 

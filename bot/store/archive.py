@@ -17,7 +17,16 @@ from sqlmodel import col, select
 
 from bot.store.repo import Repo
 from bot.store.search import SearchRows
-from bot.store.tables import ChecklistItem, DecisionLog, Draft, Incident, Notice, Post, Retrospective
+from bot.store.tables import (
+    ChecklistItem,
+    DecisionLog,
+    Draft,
+    Incident,
+    IncidentWatch,
+    Notice,
+    Post,
+    Retrospective,
+)
 
 BATCH = 200  # incidents read per round of queries
 
@@ -33,6 +42,8 @@ class Rows:
     retrospective: Retrospective | None = None
     checklist: list[ChecklistItem] = field(default_factory=list)
     posts: list[Post] = field(default_factory=list)
+    # Shown by `oops history show`; not part of the export format (yet).
+    watch: IncidentWatch | None = None
 
 
 class ArchiveRows:

@@ -7,7 +7,7 @@ from bot.runbook.incident import Action, Status, Step
 from bot.runbook.model import Decision
 from bot.store.repo import Repo
 from bot.store.tables import Incident
-from bot.usecases import snapshots
+from bot.usecases import snapshots, watch
 from bot.usecases.context import BOT_ACTOR, Env, advance, allow, current, get
 from bot.usecases.ports import DECISION, DRAFT, HEADER, RETRO, UserError
 from bot.usecases.thread import Thread
@@ -81,6 +81,7 @@ def approve(env: Env, incident_id: int, user: str, key: str, *, version: int | N
         incident.status, incident.draft_approved = new.status, True
         repo.touch(incident)
         repo.log(incident_id, Step.APPROVE, f"v{draft.version}", user, draft.subject)
+        watch.arm(env, repo, incident, draft.approved_at)  # ask later how it went since
     Thread(env, incident_id).show(RETRO, edit=(HEADER, DECISION, DRAFT))
 
 

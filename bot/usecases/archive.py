@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from bot.store.archive import ArchiveRows, Rows
+from bot.store.followups import FollowupRows
 from bot.store.repo import Repo
 from bot.store.tables import Incident
 from bot.usecases.archive_format import ArchiveError, IncidentRecord, dumps, iso, parse_lines, record_of
@@ -44,7 +45,10 @@ def incident_id(ref: str) -> int | None:
 def record(repo: Repo, ref: str) -> Rows | None:
     """One incident and everything it owns, for `oops history show`; None when the workspace has none."""
     number = incident_id(ref)
-    return None if number is None else ArchiveRows(repo).one(number)
+    rows = None if number is None else ArchiveRows(repo).one(number)
+    if rows is not None and number is not None:
+        rows.watch = FollowupRows(repo).watch(number)
+    return rows
 
 
 def jsonl(repo: Repo) -> Iterator[str]:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.runbook.followup import overdue_since
 from bot.runbook.incident import Status
 from bot.store.home import HomeRows
 from bot.store.tables import Incident
@@ -36,6 +37,7 @@ class Waiting:
     status: Status
     retro_at: datetime | None
     reporter: str
+    overdue_since: datetime | None = None  # reminded and not held in time (bot.runbook.followup)
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,10 @@ class Home:
         return not self.recent and not self.open
 
 
-def _waiting(incident: Incident) -> Waiting:
-    return Waiting(history.hit(incident, None), Status(incident.status), incident.retro_at, incident.reporter)
+def _waiting(incident: Incident, now: datetime, hours: float) -> Waiting:
+    status = Status(incident.status)
+    overdue = overdue_since(status, incident.reminded_at, now, hours)
+    return Waiting(history.hit(incident, None), status, incident.retro_at, incident.reporter, overdue)
 
 
 def thread_links(env: Env, hits: Iterable[Hit], *, known_only: bool = False) -> dict[int, str]:
@@ -79,11 +83,12 @@ def thread_links(env: Env, hits: Iterable[Hit], *, known_only: bool = False) -> 
 
 def build(env: Env) -> Home:
     threshold = env.config.checklists.merge_threshold
+    now, hours = env.now(), env.config.retrospective.remind_again_after_hours
     with env.read() as repo:
         rows = HomeRows(repo)
-        open_ = tuple(_waiting(i) for i in rows.open_incidents(limit=OPEN_SHOWN))
+        open_ = tuple(_waiting(i, now, hours) for i in rows.open_incidents(limit=OPEN_SHOWN))
         open_total = rows.count_open() if len(open_) == OPEN_SHOWN else len(open_)
-        retros = tuple(_waiting(i) for i in rows.retrospectives(RETRO_SET, limit=RETROS_SHOWN))
+        retros = tuple(_waiting(i, now, hours) for i in rows.retrospectives(RETRO_SET, limit=RETROS_SHOWN))
         retros_total = rows.count_retrospectives(RETRO_SET) if len(retros) == RETROS_SHOWN else len(retros)
         recent = tuple(history.hit(i, r) for i, r in rows.recent(limit=RECENT_SHOWN))
         items = checklists.checklist_of(repo, checklists.Query(), threshold).items

@@ -10,7 +10,7 @@ from bot.runbook.incident import Action, Status, Step
 from bot.store.actions import ActionItems, NewItem
 from bot.store.search import SearchRows
 from bot.store.tables import DecisionLog, Incident, Retrospective
-from bot.usecases import retro_form, retro_summary
+from bot.usecases import retro_followup, retro_form, retro_summary
 from bot.usecases.context import BOT_ACTOR, Deps, Env, advance, get
 from bot.usecases.ports import (
     ASSESSMENT,
@@ -87,6 +87,7 @@ def schedule(env: Env, incident_id: int, when: datetime, user: str, key: str) ->
             return
         new = advance(incident, Action.SCHEDULE_RETRO)
         moved = incident.retro_at is not None
+        before = incident.retro_at
         incident.status, incident.retro_at, incident.reminded_at = new.status, when, None
         repo.touch(incident)
         local = when.astimezone(env.config.team.tz).strftime("%a %d %b %Y %H:%M %Z")
@@ -97,6 +98,7 @@ def schedule(env: Env, incident_id: int, when: datetime, user: str, key: str) ->
     Thread(env, incident_id).refresh(HEADER, RETRO, REMINDER)
     with env.transaction() as repo:
         repo.drop_post(incident_id, REMINDER)
+    retro_followup.settle(env, incident_id, before)  # the reminders people got say it moved
 
 
 def remind(env: Env, incident_id: int) -> bool:
@@ -130,6 +132,11 @@ def remind(env: Env, incident_id: int) -> bool:
                 env.deps.scheduler.schedule(incident_id, retry)
             _warn(env, incident, exc.code, retry)
             return False
+    # Then each of its people in person; the sweep sends any a failure here left out.
+    try:
+        retro_followup.remind_people(env, incident_id)
+    except Exception:
+        log.exception("the direct messages of OOPS-%s's reminder failed; the sweep tries again", incident_id)
     return True
 
 
@@ -175,6 +182,7 @@ def submit(env: Env, incident_id: int, retro: RetroInput, user: str, key: str) -
         if not repo.claim(key):
             return {}
         new = advance(incident, Action.SUBMIT_RETRO)
+        retro_at = incident.retro_at
         row = Retrospective(
             team_id=env.team,
             incident_id=incident_id,
@@ -200,6 +208,7 @@ def submit(env: Env, incident_id: int, retro: RetroInput, user: str, key: str) -
     Thread(env, incident_id).show(
         SUMMARY, edit=(HEADER, ASSESSMENT, DEPARTMENTS, DECISION, DRAFT, RETRO, REMINDER)
     )
+    retro_followup.settle(env, incident_id, retro_at)  # the reminders people got say it was held
     if slow:
         retro_summary.write(env, incident_id)
         Thread(env, incident_id).refresh(SUMMARY)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.runbook.answers import format_answer
 from bot.runbook.calendar import default_retro_time
+from bot.runbook.followup import overdue_since
 from bot.runbook.incident import Action, NotAllowed, check
 from bot.runbook.model import Decision
 from bot.snapshot import ActionItemView, DraftView, NoticeView, RetroView, Snapshot
@@ -111,4 +112,7 @@ def build(env: Env, repo: Repo, incident: Incident) -> Snapshot:
         )
         if retro
         else (),
+        overdue_since=overdue_since(
+            now_state.status, incident.reminded_at, env.now(), config.retrospective.remind_again_after_hours
+        ),
     )

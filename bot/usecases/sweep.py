@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from bot.usecases import actions
+from bot.usecases import actions, retro_followup, watch
 from bot.usecases.context import Deps, Env
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,11 @@ Sweeper = Callable[[Env, datetime], int]
 
 def sweepers() -> list[tuple[str, Sweeper]]:
     """(name, function) of every sweeper, in the order they run. A feature adds its line here."""
-    return [("action_items", actions.remind_due)]
+    return [
+        ("retro-followup", retro_followup.sweep_retros),  # a retrospective reminded again, then overdue
+        ("watch", watch.sweep_watch),  # the figures after an apology
+        ("action_items", actions.remind_due),  # an action item's day, then weekly while overdue
+    ]
 
 
 def sweep(deps: Deps, teams: Iterable[str]) -> dict[str, int]:

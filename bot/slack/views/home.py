@@ -69,6 +69,10 @@ def waits_on(item: Waiting, tz: tzinfo) -> str:
         return "apology draft awaiting approval"
     if item.status is Status.SCHEDULING:
         return "retrospective to schedule"
+    if item.status is Status.RETRO_DUE and item.overdue_since is not None:
+        return "retrospective overdue since " + item.overdue_since.astimezone(tz).strftime(
+            "%a %d %b, %H:%M %Z"
+        )
     if item.status is Status.RETRO_DUE:
         return "retrospective due now"
     if item.status is Status.RETRO_SCHEDULED and item.retro_at is not None:
@@ -91,7 +95,10 @@ def _open_block(item: Waiting, links: Mapping[int, str], tz: tzinfo) -> SectionB
 
 
 def _retro_block(item: Waiting, links: Mapping[int, str], tz: tzinfo) -> SectionBlock:
-    if item.status is Status.RETRO_DUE:
+    if item.status is Status.RETRO_DUE and item.overdue_since is not None:
+        since = item.overdue_since.astimezone(tz).strftime("%a %d %b %Y, %H:%M %Z")
+        when = f"⚠️ overdue since {since}"
+    elif item.status is Status.RETRO_DUE:
         when = "due now (the reminder is in its thread)"
     else:
         when = item.retro_at.astimezone(tz).strftime("%a %d %b %Y, %H:%M %Z") if item.retro_at else "—"

@@ -7,6 +7,7 @@ instead of stale buttons.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -101,7 +102,8 @@ def header(snap: Snapshot) -> Rendered:
     if snap.decision:
         fields.append(_md(f"*Decision*\n{snap.decision.label} — {user(snap.decided_by)}", FIELD_TEXT))
     if snap.retro_at and not snap.closed:
-        fields.append(_md(f"*Retrospective*\n{when(snap.retro_at, snap.tz)}", FIELD_TEXT))
+        overdue = f"\n⚠️ overdue since {when(snap.overdue_since, snap.tz)}" if snap.overdue_since else ""
+        fields.append(_md(f"*Retrospective*\n{when(snap.retro_at, snap.tz)}{overdue}", FIELD_TEXT))
     blocks: list[Block] = [
         HeaderBlock(text=clip(f"{snap.ref} · {snap.title}", HEADER_TEXT)),
         SectionBlock(fields=fields),
@@ -304,7 +306,26 @@ def reminder(snap: Snapshot) -> Rendered:
         ),
         ActionsBlock(elements=[_button("Start the retrospective", ids.RETRO_START, str(snap.id), "primary")]),
     ]
+    if snap.overdue_since:
+        blocks.append(_context(f"⚠️ Overdue since {when(snap.overdue_since, snap.tz)}: hold it, or move it."))
+    blocks += move_it(snap.id, snap.retro_default)
     return _out(f"{snap.ref}: time for the retrospective", blocks)
+
+
+def move_it(incident_id: int, default: datetime) -> list[Block]:
+    """'Move it': a time picker and a button that reschedules the retrospective (a new reminder then)."""
+    return [
+        _context("Not now? Pick another time and move it."),
+        ActionsBlock(
+            block_id=ids.RETRO_MOVE_BLOCK,
+            elements=[
+                DateTimePickerElement(
+                    action_id=ids.RETRO_MOVE_WHEN, initial_date_time=int(default.timestamp())
+                ),
+                _button("Move it", ids.RETRO_MOVE, str(incident_id)),
+            ],
+        ),
+    ]
 
 
 def summary(snap: Snapshot) -> Rendered:
