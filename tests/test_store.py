@@ -183,6 +183,33 @@ def test_migrate_twice_is_a_no_op(engine: Engine) -> None:
     assert _differences(engine) == []
 
 
+def test_replicas_starting_together_on_a_new_database_migrate_it_once(database_url: str) -> None:
+    """Two processes (here threads, each with its own engine and connections) start on an empty
+    database at the same moment: one migrates, the other waits and finds it done; neither fails."""
+    engines = [make_engine(database_url) for _ in range(3)]
+    barrier = threading.Barrier(len(engines))
+    errors: list[BaseException] = []
+
+    def start(engine: Engine) -> None:
+        barrier.wait()
+        try:
+            migrate(engine)
+        except BaseException as exc:  # collected: a failure in a thread must fail the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(e,)) for e in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    try:
+        assert errors == [], errors
+        assert _differences(engines[0]) == []
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
 # SQLite set-up -------------------------------------------------------------------------------------
 
 

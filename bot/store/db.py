@@ -8,6 +8,9 @@ and every transaction starts with BEGIN IMMEDIATE, so writers queue on busy_time
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,7 +90,35 @@ def migrate(engine: Engine, team_id: str | None = None) -> None:
         return
     from alembic import command
 
-    command.upgrade(alembic_config(engine, team_id), "head")
+    with _one_migrator(engine):
+        if current_revision(engine) == HEAD:  # another process migrated while this one waited
+            return
+        command.upgrade(alembic_config(engine, team_id), "head")
+
+
+# PostgreSQL: one migrator per database and schema (its own key, not the scheduler lease's).
+_MIGRATION_KEY = "hashtext('oops-migrate:' || current_database() || '.' || current_schema())"
+
+
+@contextmanager
+def _one_migrator(engine: Engine) -> Iterator[None]:
+    """Several replicas starting together on a new database would each create the same tables, and
+    all but one fail. The first takes this lock and migrates; the others wait, then find it done."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f"SELECT pg_advisory_lock({_MIGRATION_KEY})"))
+            try:
+                yield
+            finally:
+                conn.execute(text(f"SELECT pg_advisory_unlock({_MIGRATION_KEY})"))
+        return
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # released when the file closes
+        yield
 
 
 def current_revision(engine: Engine) -> str | None:
