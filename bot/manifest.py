@@ -22,11 +22,12 @@ METHOD_SCOPES: dict[str, str | None] = {
     "views.publish": None,  # the App Home tab
     # Looking for a post whose outcome was lost, by its metadata, before posting it again.
     "conversations.history": "channels:history",
+    "conversations.open": "im:write",  # the DM's id, to look for a reminder sent to a person
     "conversations.replies": "channels:history",
 }
 # Post in department channels the bot was not invited to (public channels only); read private
 # channels' history the same way as public ones when the bot is a member.
-EXTRA_SCOPES = ["commands", "chat:write.public", "groups:history"]
+EXTRA_SCOPES = ["commands", "chat:write.public", "groups:history", "im:history"]
 # Events the bot subscribes to (none needs a scope): opening its Home tab redraws it.
 BOT_EVENTS = ["app_home_opened"]
 

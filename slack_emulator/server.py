@@ -694,6 +694,7 @@ class SlackEmulator:
             "views.update": self._views_update,
             "views.publish": self._views_publish,
             "conversations.info": self._conversations_info,
+            "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
@@ -753,7 +754,19 @@ class SlackEmulator:
             }
         }
 
+    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The bot's direct message with one person (``users``), as its id."""
+        users = [u for u in str(args.get("users") or "").split(",") if u]
+        if len(users) != 1 or users[0] not in self._users:
+            raise SlackApiFailure("user_not_found")
+        cid = self.resolve_channel(users[0])
+        return {"channel": {"id": cid}, "no_op": True, "already_open": True}
+
     def _require_member_channel(self, args: dict[str, Any]) -> str:
+        """For the read methods: a conversation id, as Slack wants there. A user id is not one (only
+        chat.postMessage opens the DM for it): channel_not_found, as Slack answers."""
+        if str(args.get("channel") or "") in self._users:
+            raise SlackApiFailure("channel_not_found")
         cid = self._require_channel(args)
         if cid in self._bot_not_in:
             raise SlackApiFailure("not_in_channel")

@@ -15,10 +15,10 @@ from bot.demo import DemoBot
 from bot.slack.messenger import SlackMessenger
 from bot.slack.views.registry import draws
 from bot.slack.workspaces import slack_client
-from bot.store.runs import Runs
+from bot.store.runs import Runs, refusals
 from bot.store.tables import JobRun
 from bot.usecases.context import Env
-from bot.usecases.once import STALE, post_once, ran
+from bot.usecases.once import MAX_ATTEMPTS, STALE, post_once, ran
 from bot.usecases.ports import Marker, PostRef, Undelivered
 
 try:  # tests/ may or may not become a package; work either way
@@ -113,23 +113,44 @@ def test_eight_runs_at_once_post_once(live_bot: DemoBot) -> None:
     assert _posted(live_bot, "retro-dm:1:U0JO") == 1
 
 
-def test_a_refused_post_lets_the_next_run_try_again(sqlite_bot: DemoBot) -> None:
-    bot, emu = sqlite_bot, sqlite_bot.emulator
-    env = _env(bot, Clock(START))
+def test_a_refused_post_is_tried_again_once_stale_and_given_up_after_six(sqlite_bot: DemoBot) -> None:
+    """A sure refusal (the channel is gone, the person deactivated) is tried again STALE later, not
+    every minute; after MAX_ATTEMPTS it is given up and counts as run. Mended in time, it posts once."""
+    bot = sqlite_bot
+    clock = Clock(START)
+    env = _env(bot, clock)
     messenger, _, _ = _poster(bot, "k")
 
-    def post() -> PostRef:
-        messenger.say("C0NOWHERE", "summary k")
-        return PostRef("C0NOWHERE", "0")
+    def nowhere() -> PostRef:
+        return messenger.send("C0NOWHERE", Line("summary k"), Marker(0, "k"))
 
     with pytest.raises(Undelivered) as refused:
-        post_once(env, "k", post)
+        post_once(env, "k", nowhere)
     assert refused.value.code == "channel_not_found" and not refused.value.uncertain
-    assert _rows(bot, "k") == [], "a sure refusal leaves no key behind"
-    _, _, good = _poster(bot, "k")
-    assert post_once(env, "k", good) is not None
-    assert _posted(bot, "k") == 1
-    assert emu.calls_to("chat.postMessage")
+    [row] = _rows(bot, "k")
+    assert row.finished_at is None and row.ref == "refused:1:channel_not_found"
+    clock.now += timedelta(minutes=1)
+    assert post_once(env, "k", nowhere) is None, "not tried again a minute later"
+    for attempt in range(2, MAX_ATTEMPTS + 1):
+        clock.now += STALE + timedelta(seconds=1)
+        with pytest.raises(Undelivered):
+            post_once(env, "k", nowhere)
+        [row] = _rows(bot, "k")
+        assert refusals(row.ref) == attempt or row.ref == "gave-up:channel_not_found"
+    [row] = _rows(bot, "k")
+    assert row.finished_at is not None and row.ref == "gave-up:channel_not_found" and ran(env, "k")
+    clock.now += STALE * 10
+    assert post_once(env, "k", nowhere) is None, "given up: never tried again"
+
+    # Another key, mended after two refusals: the third try posts, once.
+    _, _, good = _poster(bot, "m")
+    for _ in range(2):
+        with pytest.raises(Undelivered):
+            post_once(env, "m", nowhere)
+        clock.now += STALE + timedelta(seconds=1)
+    assert post_once(env, "m", good) is not None
+    assert post_once(env, "m", good) is None
+    assert _posted(bot, "m") == 1
 
 
 def test_a_post_whose_answer_was_lost_is_found_not_made_again(sqlite_bot: DemoBot) -> None:
@@ -189,3 +210,27 @@ def test_keys_belong_to_their_workspace(sqlite_bot: DemoBot) -> None:
         Runs(repo).finish("weekly:2026-W47", "C0X/1", START)
     _, _, post = _poster(bot, "weekly:2026-W47")
     assert post_once(env, "weekly:2026-W47", post) is not None, "another workspace's run is not ours"
+
+
+def test_a_direct_message_whose_answer_was_lost_is_found_through_its_dm_id(sqlite_bot: DemoBot) -> None:
+    """Slack reads a DM's history by the DM's id, never by the person's (the emulator answers
+    channel_not_found too): the look opens the DM first, and finds the message there."""
+    bot, emu = sqlite_bot, sqlite_bot.emulator
+    clock = Clock(START)
+    env = _env(bot, clock)
+    messenger = SlackMessenger(slack_client(emu.bot_token, emu.base_url))
+    marker = Marker(3, "retro-dm:20261123T1000")
+    emu.fail_next("chat.postMessage", status=500, error="internal_error", after_effect=True)
+
+    def post() -> PostRef:
+        return messenger.send(h.REVIEWER, Line("summary dm"), marker)
+
+    def find() -> PostRef | None:
+        return messenger.find(h.REVIEWER, None, marker)
+
+    with pytest.raises(Undelivered):
+        post_once(env, "retro-dm:3:U0JO", post, find=find)
+    clock.now += STALE + timedelta(seconds=1)
+    assert post_once(env, "retro-dm:3:U0JO", post, find=find) is None
+    assert [m.text for m in emu.messages(h.REVIEWER)] == ["summary dm"]
+    assert emu.calls_to("conversations.open")

@@ -23,6 +23,8 @@ from bot.slack.views import validate_message
 from bot.slack.views.digest import weekly_message
 from bot.store.runs import Runs
 from bot.usecases import digest
+from bot.usecases.once import STALE
+from bot.usecases.ports import Undelivered
 from bot.weekly import Count, WeeklySummary, sparkline
 from slack_emulator import Message, SlackEmulator
 from tests.weekly_helpers import DUE, WEEK, write_history
@@ -144,6 +146,29 @@ def test_running_the_job_twice_posts_once(weekly_sqlite_bot: DemoBot, clock: Clo
         "weekly:2026-W47",
         "weekly:2026-W48",
     ]
+
+
+def test_a_run_that_failed_is_finished_by_the_sweep_once_stale(
+    weekly_sqlite_bot: DemoBot, clock: Clock
+) -> None:
+    """The cron job runs once a week: when Slack refuses its post, or answers 500, the minute sweep
+    tries again once the run is stale (not every minute), and the week is posted once."""
+    bot, emu = weekly_sqlite_bot, weekly_sqlite_bot.emulator
+    emu.fail_next("chat.postMessage", status=200, error="not_in_channel")
+    with pytest.raises(Undelivered):
+        bot.runtime.weekly(h.TEAM_ID)
+    assert _posts(bot) == []
+    clock.now += timedelta(minutes=1)
+    assert bot.runtime.sweep().get("weekly") == 0, "not every minute"
+    emu.fail_next("chat.postMessage", status=500, error="internal_error")
+    clock.now += STALE + timedelta(seconds=1)
+    assert bot.runtime.sweep().get("weekly") == 0 and _posts(bot) == []  # the 500: not posted
+    clock.now += STALE + timedelta(seconds=1)
+    assert bot.runtime.sweep().get("weekly") == 1
+    clock.now += STALE + timedelta(seconds=1)
+    assert bot.runtime.sweep().get("weekly") == 0
+    assert bot.runtime.weekly(h.TEAM_ID) is False
+    assert [p.metadata["event_payload"]["part"] for p in _posts(bot)] == ["weekly:2026-W47"]
 
 
 def test_an_empty_week_gets_a_short_cheerful_post(weekly_sqlite_bot: DemoBot) -> None:

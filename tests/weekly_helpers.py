@@ -46,6 +46,7 @@ def _incident(
     decided: str | None = None,
     status: str = "deciding",
     retro_at: str | None = None,
+    reminded: str | None = None,
     team: str = h.TEAM_ID,
 ) -> Incident:
     return Incident(
@@ -62,6 +63,7 @@ def _incident(
         decided_by=h.DECIDER if decision else None,
         decided_at=at(decided) if decided else None,
         retro_at=at(retro_at) if retro_at else None,
+        reminded_at=at(reminded) if reminded else None,
         created_at=at(created),
     )
 
@@ -94,8 +96,9 @@ def write_history(engine: Engine, team: str = h.TEAM_ID) -> dict[str, int]:
                 scale="big",
                 decision="make_it_big",
                 decided="2026-11-16 08:00",
-                status="retro_due",
-                retro_at="2026-11-22 12:00",
+                status="retro_due",  # reminded on Friday, not held: overdue since Sunday noon
+                retro_at="2026-11-20 12:00",
+                reminded="2026-11-20 12:00",
             ),
         )
         # Week 47: four mistakes.

@@ -84,6 +84,9 @@ class SlackMessenger:
 
     def find(self, channel: str, thread_ts: str | None, marker: Marker) -> PostRef | None:
         wanted = metadata(marker)
+        if channel[:1] in ("U", "W"):  # a person: Slack reads the DM's history by the DM's own id
+            opened = _call(lambda: self.client.conversations_open(users=channel))
+            channel = str(opened["channel"]["id"])
         for message in self._recent(channel, thread_ts):
             meta = message.get("metadata") or {}
             if meta.get("event_type") == EVENT_TYPE and meta.get("event_payload") == wanted["event_payload"]:

@@ -66,7 +66,11 @@ class DigestRows:
             to_decision=self.to_decision(start, end),
             to_apology=self.to_apology(start, end),
             retros_held=self._count(Retrospective, Retrospective.created_at, start, end),
-            retros_overdue=self.retros_waiting(col(Incident.retro_at) < overdue_before),
+            # As the thread and the Home tab say it (bot.runbook.followup.overdue_since): reminded,
+            # and not held twice the remind-again delay later.
+            retros_overdue=self.retros_waiting(
+                col(Incident.status) == "retro_due", col(Incident.reminded_at) < overdue_before
+            ),
             retros_coming=self.retros_waiting(
                 col(Incident.retro_at) >= now, col(Incident.retro_at) < now + timedelta(days=7)
             ),

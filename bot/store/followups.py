@@ -24,7 +24,9 @@ class FollowupRows:
         self.team = repo.team
 
     def reminded(self, before: datetime, *, limit: int = BATCH) -> list[int]:
-        """Incidents whose retrospective is due and was reminded at or before ``before``."""
+        """Incidents whose retrospective is due and was reminded at or before ``before``, the newest
+        reminders first: one marked overdue and never held stays due, and a batch of those must not
+        keep a retrospective reminded today from its second reminder."""
         query = (
             select(Incident.id)
             .where(
@@ -32,7 +34,7 @@ class FollowupRows:
                 col(Incident.status) == Status.RETRO_DUE.value,
                 col(Incident.reminded_at) <= before,
             )
-            .order_by(col(Incident.reminded_at), col(Incident.id))
+            .order_by(col(Incident.reminded_at).desc(), col(Incident.id).desc())
             .limit(limit)
         )
         return [int(i) for i in self.session.exec(query) if i is not None]

@@ -66,11 +66,20 @@ class Runs:
             .values(finished_at=now, ref=ref[:120])
         )
 
-    def forget(self, key: str) -> None:
-        """The post was refused for sure: drop the row so the next run may try again."""
+    def refused(self, key: str, code: str, now: datetime) -> int:
+        """Slack refused the post for sure: count the attempt (kept in ``ref`` while unfinished, as
+        ``refused:N:code``) and restart the clock, so the next try comes once the run is stale."""
         row = self.get(key)
-        if row is not None and row.finished_at is None:
-            self.session.delete(row)
+        if row is None or row.finished_at is not None:
+            return 0
+        attempts = refusals(row.ref) + 1
+        row.ref, row.started_at = f"refused:{attempts}:{code}"[:120], now
+        self.session.add(row)
+        return attempts
+
+    def give_up(self, key: str, code: str, now: datetime) -> None:
+        """Stop trying: the run counts as finished, and says why it never posted."""
+        self.finish(key, f"gave-up:{code}", now)
 
     def done(self, keys: list[str]) -> set[str]:
         """Which of ``keys`` have finished runs (one query, for a sweep over many subjects)."""
@@ -80,3 +89,13 @@ class Runs:
             JobRun.team_id == self.team, col(JobRun.key).in_(keys), col(JobRun.finished_at).is_not(None)
         )
         return set(self.session.exec(query))
+
+
+def refusals(ref: str) -> int:
+    """How many times an unfinished run was refused (0 for a run not refused yet)."""
+    if not ref.startswith("refused:"):
+        return 0
+    try:
+        return int(ref.split(":", 2)[1])
+    except (IndexError, ValueError):
+        return 0

@@ -22,6 +22,7 @@ from bot.runbook.questions import QuestionType
 from bot.runbook.weeks import Week, due_week
 from bot.store.digest import DigestRows, WeekRows
 from bot.store.repo import Repo
+from bot.store.runs import Runs
 from bot.usecases.context import Env
 from bot.usecases.once import post_once
 from bot.usecases.ports import Marker, PostRef, Undelivered, UserError
@@ -215,6 +216,26 @@ def post_due(env: Env) -> bool:
     if ref is not None:
         log.info("weekly summary for %s posted to %s%s", week.label, channel, " (late)" if late else "")
     return ref is not None
+
+
+def retry_weekly(env: Env, now: datetime) -> int:
+    """The sweeper's part: the weekly job runs once a week (APScheduler has set its next run before
+    this one ends), so a run that failed (Slack refused or did not answer, the process died, the
+    database hiccuped) is finished here, once its key is stale. Only a week whose run started is
+    retried: one indexed read a minute."""
+    settings = env.config.weekly_summary
+    if not settings.enabled or not env.config.digest_channel:
+        return 0
+    week, _ = due_week(now, settings.weekday, settings.at, env.config.team.tz)
+    with env.read() as repo:
+        row = Runs(repo).get(key(week))
+    if row is None or row.finished_at is not None:
+        return 0
+    try:
+        return int(post_due(env))
+    except Undelivered as exc:
+        log.warning("weekly summary for %s: Slack refused it again (%s)", week.label, exc.code)
+        return 0
 
 
 def post_week(env: Env, week: Week) -> PostRef:

@@ -124,7 +124,8 @@ def remind_people(env: Env, incident_id: int, round_: str = FIRST) -> int:
         to = people(repo, incident)
     assert incident.retro_at is not None
     job = "retro-dm" if round_ == FIRST else "retro-again-dm"
-    marker = Marker(incident_id, job)
+    # The marker names the cycle: after Move it, a look for a lost post must not find the old one.
+    marker = Marker(incident_id, f"{job}:{_stamp(incident.retro_at)}")
     sent = 0
     for user in to:
         key = f"{job}:{incident_id}:{user}:{_stamp(incident.retro_at)}"
@@ -186,7 +187,8 @@ def _post_in_thread(env: Env, incident: Incident, key: str, view: object, choice
     assert incident.id is not None
     if not incident.header_ts:
         return 0
-    marker = Marker(incident.id, f"retro-{choice}")
+    assert incident.retro_at is not None
+    marker = Marker(incident.id, f"retro-{choice}:{_stamp(incident.retro_at)}")
     channel, thread_ts = incident.channel, incident.header_ts
     try:
         ref = post_once(
@@ -238,7 +240,7 @@ def settle(env: Env, incident_id: int, retro_at: datetime | None) -> int:
         if not (channel and ts):
             continue
         try:
-            env.messenger.edit(PostRef(channel, ts), view, Marker(incident_id, part))
+            env.messenger.edit(PostRef(channel, ts), view, Marker(incident_id, f"{part}:{stamp}"))
             edited += 1
         except Undelivered as exc:
             log.info("could not redraw a reminder of %s (%s)", incident.ref, exc.code)

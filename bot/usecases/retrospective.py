@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 REMINDER_RETRY = timedelta(minutes=5)
 REMINDER_TRIES = 6  # then a person is asked to fix what Slack refuses, and to resume
 CHECKLIST_ITEM_MAX = 300
+SAVE_SLACK = timedelta(minutes=5)  # between the form's check and its saving (see check_form)
 FIELDS = ("what_went_wrong", "root_cause", "what_we_change")
 
 
@@ -64,15 +65,20 @@ def check(retro: RetroInput) -> dict[str, str]:
     return errors
 
 
-def check_form(env: Env, incident_id: int, retro: RetroInput) -> dict[str, str]:
-    """Everything the form can be refused for, by field: the text, the cause, the action item rows."""
+def check_form(
+    env: Env, incident_id: int, retro: RetroInput, *, slack: timedelta = timedelta()
+) -> dict[str, str]:
+    """Everything the form can be refused for, by field: the text, the cause, the action item rows.
+    ``slack`` moves "today" back: the saving step runs after the form closed, and a due date checked
+    at 23:59:59 must not be refused at midnight, silently, with nobody left to show it to."""
     errors = check(retro)
     if retro.cause:
         with env.read() as repo:
             runbook = env.runbooks.get(get(repo, incident_id).runbook_id)
         if runbook is None or retro.cause not in {c.id for c in runbook.causes}:
             errors["cause"] = "Pick one of the causes in the list."
-    errors.update(retro_form.check_rows(retro.actions, env.now().astimezone(env.config.team.tz).date()))
+    today = (env.now() - slack).astimezone(env.config.team.tz).date()
+    errors.update(retro_form.check_rows(retro.actions, today))
     return errors
 
 
@@ -169,7 +175,8 @@ def _warn(env: Env, incident: Incident, code: str, retry: datetime | None) -> No
 
 
 def submit(env: Env, incident_id: int, retro: RetroInput, user: str, key: str) -> dict[str, str]:
-    errors = check_form(env, incident_id, retro)
+    # The modal's check (at ack) showed any error to the person; this one only keeps a crafted form out.
+    errors = check_form(env, incident_id, retro, slack=SAVE_SLACK)
     if errors:
         return errors
     actions = [

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from bot.usecases import actions, retro_followup, watch
+from bot.usecases import actions, digest, retro_followup, watch
 from bot.usecases.context import Deps, Env
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ def sweepers() -> list[tuple[str, Sweeper]]:
         ("retro-followup", retro_followup.sweep_retros),  # a retrospective reminded again, then overdue
         ("watch", watch.sweep_watch),  # the figures after an apology
         ("action_items", actions.remind_due),  # an action item's day, then weekly while overdue
+        ("weekly", digest.retry_weekly),  # a weekly summary whose run failed
     ]
 
 
