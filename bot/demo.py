@@ -184,6 +184,18 @@ def walk_incident(bot: DemoBot, say: Callable[[str], None] = _quiet) -> int:
     return snap_id
 
 
+def post_weekly(bot: DemoBot, say: Callable[[str], None] = _quiet) -> None:
+    """The weekly summary, brought forward like the reminder: this week so far, to the digest channel."""
+    from bot.runbook.weeks import Week
+    from bot.usecases import digest
+
+    env = bot.runtime.env()
+    week = Week.of(env.now().astimezone(env.config.team.tz).date())
+    say(f"… and on Monday the weekly summary goes to {env.config.digest_channel} (here: {week.label} so far)")
+    digest.post_week(env, week)
+    bot.settle()
+
+
 def _incident_id(bot: DemoBot, header_ts: str) -> int:
     with bot.runtime.store.read(bot.runtime.team_id) as repo:
         for incident in repo.incidents(limit=5):
@@ -227,7 +239,9 @@ def run_demo(config: AppConfig, console: Console, *, keep: Path | None = None) -
             ),
             f"sqlite:///{path}",
         ) as bot:
-            incident_id = walk_incident(bot, say=lambda line: console.print(f"[dim]→ {line}[/dim]"))
+            say = lambda line: console.print(f"[dim]→ {line}[/dim]")  # noqa: E731
+            incident_id = walk_incident(bot, say=say)
+            post_weekly(bot, say)
             print_story(bot, incident_id, console)
         console.print(
             "\n[bold]That was the whole runbook.[/bold] To run it in your own Slack: "
