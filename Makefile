@@ -34,4 +34,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache oops.db oops.db-wal oops.db-shm oops.db.scheduler-lock oops.db.migrate-lock
+	rm -rf $(VENV) .pytest_cache oops.db oops.db-wal oops.db-shm oops.db.scheduler-lock

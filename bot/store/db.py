@@ -8,7 +8,9 @@ and every transaction starts with BEGIN IMMEDIATE, so writers queue on busy_time
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -116,9 +118,16 @@ def _one_migrator(engine: Engine) -> Iterator[None]:
     if not database or database == ":memory:":
         yield
         return
-    with open(f"{database}.migrate-lock", "a") as handle:
+    path = f"{database}.migrate-lock"
+    with open(path, "a") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # released when the file closes
-        yield
+        try:
+            yield
+        finally:
+            # Removed while still held: whoever opened it before waits on this file and then finds
+            # the schema done; whoever comes after finds the schema done before looking for a lock.
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
 
 
 def current_revision(engine: Engine) -> str | None:
