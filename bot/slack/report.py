@@ -50,10 +50,10 @@ def register(app: App, deps: Deps) -> None:
             recovery.resume(env, int(match.group(1)), body["channel_id"], user_id(body))
 
     run_resume = guarded(deps, resume)
-    run_checklist = guarded(deps, checklist.show)
-    run_search = guarded(deps, search.show)
-    run_weekly = guarded(deps, weekly.show)
-    run_actions = guarded(deps, actions.show)
+    # Words after /oops that name a command of their own, each answered to the person only.
+    commands = [
+        (feature.wanted, guarded(deps, feature.show)) for feature in (checklist, search, weekly, actions)
+    ]
 
     @app.command(ids.COMMAND)
     def open_report(ack: Ack, body: Body, context: BoltContext, client: WebClient) -> None:
@@ -66,22 +66,11 @@ def register(app: App, deps: Deps) -> None:
             ack(text=f"Picking OOPS-{resume_match.group(1)} up where it stopped…")
             run_resume(body, context, client)
             return
-        if checklist.wanted(text):
-            ack()
-            run_checklist(body, context, client)
-            return
-        if search.wanted(text):
-            ack()
-            run_search(body, context, client)
-            return
-        if weekly.wanted(text):
-            ack()
-            run_weekly(body, context, client)
-            return
-        if actions.wanted(text):
-            ack()
-            run_actions(body, context, client)
-            return
+        for wanted, run in commands:
+            if wanted(text):
+                ack()
+                run(body, context, client)
+                return
         summary, details, note = report.prefill(text)
         if note:
             ack(text=note)
