@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.runbook.incident import Step
-from bot.store.actions import ActionItems, mark_done
+from bot.store.actions import ActionItems, mark_done, snooze_until
 from bot.store.tables import ActionItem, Incident
 from bot.usecases.context import Env
 from bot.usecases.once import post_once
@@ -170,8 +170,7 @@ def snooze(env: Env, item_id: int, days: int, user: str, shown: PostRef | None) 
         item = ActionItems(repo).get(item_id, lock=True)
         if item is None:
             raise UserError("That action item is not one of this workspace's.")
-        if item.done_at is None:
-            item.snoozed_until = today(env, now) + timedelta(days=days)
+        if snooze_until(item, today(env, now) + timedelta(days=days)):
             repo.session.add(item)
             repo.log(
                 item.incident_id,
