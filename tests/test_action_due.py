@@ -1,5 +1,6 @@
 """What the action-item sweep reads as due (``action_item.next_remind_on``): filled in by migration 0011
-for items already there, and kept when a Snooze lands between the sweep's read and its bookkeeping."""
+for items already there, kept when a Snooze lands between the sweep's read and its bookkeeping, and
+left due when a reminder's post has an unsure answer (a 5xx) until the DM is found or sent."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from bot.slack import ids
 from bot.store import Store, make_engine, migrate
 from bot.store.actions import ActionItems
 from bot.store.db import alembic_config
-from bot.store.tables import ActionItem
+from bot.store.tables import ActionItem, JobRun
 from bot.usecases import actions
 
 try:
@@ -108,3 +109,48 @@ def test_an_item_done_while_the_sweep_reminds_is_not_due_again(sqlite_bot: DemoB
     assert _item(bot).next_remind_on is None
     clock.now += timedelta(days=7)
     assert _sweep(bot) == 0
+
+
+def _remind(bot: DemoBot, now: datetime) -> int:
+    """The action items' sweeper alone, so a failure set on chat.postMessage is its post's."""
+    return actions.remind_due(bot.runtime.deps.env(h.TEAM_ID), now)
+
+
+def _run(bot: DemoBot) -> JobRun:
+    [run] = [row for row in h.rows(bot, JobRun) if row.key.startswith("action-due:")]
+    return run
+
+
+def test_a_reminder_whose_post_failed_unsure_stays_due_until_it_is_sent(live_bot: DemoBot) -> None:
+    bot = live_bot
+    due = r.tomorrow(bot)
+    r.close_with_action(bot, due)
+    clock = r.set_clock(bot, r.at_local(bot, due, 9, 1))
+    bot.emulator.fail_next("chat.postMessage", status=500, error="internal_error", after_effect=False)
+    assert _remind(bot, clock.now) == 0
+    clock.now += timedelta(minutes=1)
+    assert _remind(bot, clock.now) == 0, "the unsure run's key is still fresh"
+    waiting = _item(bot)
+    assert waiting.reminded_on is None and waiting.next_remind_on == due, "still due"
+    assert _run(bot).finished_at is None and _action_dms(bot) == []
+    clock.now += timedelta(minutes=6)
+    assert _remind(bot, clock.now) == 1, "once stale, not found in the DM: sent"
+    assert len(_action_dms(bot)) == 1 and _run(bot).finished_at is not None
+    sent = _item(bot)
+    assert sent.reminded_on == due and sent.next_remind_on == due + timedelta(days=7)
+    clock.now += timedelta(minutes=10)
+    assert _remind(bot, clock.now) == 0 and len(_action_dms(bot)) == 1
+
+
+def test_a_reminder_posted_with_its_answer_lost_is_found_not_sent_twice(sqlite_bot: DemoBot) -> None:
+    bot = sqlite_bot
+    due = r.tomorrow(bot)
+    r.close_with_action(bot, due)
+    clock = r.set_clock(bot, r.at_local(bot, due, 9, 1))
+    bot.emulator.fail_next("chat.postMessage", status=500, error="internal_error", after_effect=True)
+    assert _remind(bot, clock.now) == 0
+    assert len(_action_dms(bot)) == 1 and _item(bot).next_remind_on == due
+    clock.now += timedelta(minutes=6)
+    assert _remind(bot, clock.now) == 0, "found in the owner's DM by its marker"
+    assert len(_action_dms(bot)) == 1 and _run(bot).finished_at is not None
+    assert _item(bot).next_remind_on == due + timedelta(days=7)
