@@ -57,8 +57,11 @@ def _steady(url: str) -> tuple[int, int]:
     try:
         with engine.begin() as conn:
             day = NOW.astimezone(config.team.tz).date()  # NOW is after action_items.remind_at
-            remind = text("UPDATE action_item SET reminded_on = :day WHERE done_at IS NULL")
-            conn.execute(remind, {"day": day})
+            remind = text(
+                "UPDATE action_item SET reminded_on = :day, snoozed_until = NULL, next_remind_on = :next"
+                " WHERE done_at IS NULL"
+            )
+            conn.execute(remind, {"day": day, "next": day + timedelta(days=7)})
             conn.execute(text("UPDATE incident_watch SET asked_at = due_at WHERE asked_at IS NULL"))
             open_items = conn.execute(text("SELECT count(*) FROM action_item WHERE done_at IS NULL")).scalar()
             waiting = conn.execute(

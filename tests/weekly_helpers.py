@@ -220,6 +220,7 @@ def write_history(engine: Engine, team: str = h.TEAM_ID) -> dict[str, int]:
                     created_at=at("2026-11-10 10:00"),
                     done_at=at(done) if done else None,
                     done_by=h.REVIEWER if done else None,
+                    next_remind_on=None if done else due,
                 )
             )
         # Watch figures recorded in the week for two incidents; one recorded the week before.

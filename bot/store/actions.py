@@ -1,6 +1,8 @@
 """Queries over action items (bot.store.tables.ActionItem): what a retrospective decided to do, by whom,
 by when. Every query is scoped to the Repo's workspace, so an id from a crafted payload of another
-workspace finds nothing; what is due is read from the (team, done_at, due) index, never by a scan."""
+workspace finds nothing. Each open item carries the day its owner is next reminded (``next_remind_on``,
+NULL once done), set here whenever the item changes, so what is due is read from the
+(team, next_remind_on) index and never grows with the history."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, case, update
 from sqlmodel import col, select
 
 from bot.store.repo import Repo
@@ -41,6 +43,7 @@ class ActionItems:
                     text=item.text[:300],
                     owner=item.owner,
                     due=item.due,
+                    next_remind_on=item.due,
                     created_by=created_by,
                     created_at=utcnow(),
                 )
@@ -59,36 +62,33 @@ class ActionItems:
         return list(self.session.exec(query.order_by(col(ActionItem.id))))
 
     def due(self, day: date, *, limit: int = DUE_BATCH) -> list[ActionItem]:
-        """Open items whose reminder is due by ``day``: on their due date, then a week after the last
-        reminder; a snoozed one on the day it was snoozed to."""
+        """Open items whose reminder is due by ``day`` (their next_remind_on), oldest first: on their due
+        date, then a week after the last reminder; a snoozed one on the day it was snoozed to."""
         query = (
             select(ActionItem)
-            .where(
-                ActionItem.team_id == self.team,
-                col(ActionItem.done_at).is_(None),
-                col(ActionItem.due) <= day,
-                or_(
-                    and_(col(ActionItem.snoozed_until).is_not(None), col(ActionItem.snoozed_until) <= day),
-                    and_(
-                        col(ActionItem.snoozed_until).is_(None),
-                        or_(
-                            col(ActionItem.reminded_on).is_(None),
-                            col(ActionItem.reminded_on) <= day - REPEAT_EVERY,
-                        ),
-                    ),
-                ),
-            )
-            .order_by(col(ActionItem.due), col(ActionItem.id))
+            .where(ActionItem.team_id == self.team, col(ActionItem.next_remind_on) <= day)
+            .order_by(col(ActionItem.next_remind_on), col(ActionItem.id))
             .limit(limit)
         )
         return list(self.session.exec(query))
 
     def reminded(self, item_id: int, day: date) -> None:
-        """The owner was sent the reminder of ``day``: the next is a week later, unless snoozed again."""
+        """The owner was sent the reminder of ``day``: the next is a week later. One statement, so a
+        Snooze pressed after the sweep read the item (to a day later than ``day``) is kept, and an item
+        done meanwhile stays out of the due set."""
+        snoozed_later = col(ActionItem.snoozed_until) > day
         self.session.execute(
             update(ActionItem)
             .where(col(ActionItem.team_id) == self.team, col(ActionItem.id) == item_id)
-            .values(reminded_on=day, snoozed_until=None)
+            .values(
+                reminded_on=day,
+                snoozed_until=case((snoozed_later, col(ActionItem.snoozed_until)), else_=None),
+                next_remind_on=case(
+                    (col(ActionItem.done_at).is_not(None), None),
+                    (snoozed_later, col(ActionItem.snoozed_until)),
+                    else_=day + REPEAT_EVERY,
+                ),
+            )
         )
 
     def open_items(self, *, owner: str | None = None, limit: int = 50) -> list[tuple[ActionItem, Incident]]:
@@ -118,5 +118,13 @@ def mark_done(item: ActionItem, user: str, now: datetime) -> bool:
     """Done by ``user`` now; False (nothing changed) when it was done already."""
     if item.done_at is not None:
         return False
-    item.done_at, item.done_by = now, user
+    item.done_at, item.done_by, item.next_remind_on = now, user, None
+    return True
+
+
+def snooze_until(item: ActionItem, day: date) -> bool:
+    """Not reminded before ``day``; False (nothing changed) when it is done."""
+    if item.done_at is not None:
+        return False
+    item.snoozed_until = item.next_remind_on = day
     return True

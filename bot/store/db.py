@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration. A database already there is not handed to alembic at start-up (alembic
 # takes a fifth of a second to import); tests/test_store.py checks this is alembic's head.
-HEAD = "0010"
+HEAD = "0011"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = "oops_read_only"  # execution option: a transaction that only reads
 
@@ -88,13 +88,16 @@ def migrate(engine: Engine, team_id: str | None = None) -> None:
 
     ``team_id`` is the workspace that rows written before workspaces were recorded belong to.
     """
-    if current_revision(engine) == HEAD:
+    # PostgreSQL answers the common case (already there) without a lock. A new SQLite file is looked
+    # at only under the lock: its first connections switch it to WAL, which another migrator's open
+    # write transaction would refuse ("database is locked").
+    if engine.dialect.name != "sqlite" and current_revision(engine) == HEAD:
         return
-    from alembic import command
-
     with _one_migrator(engine):
-        if current_revision(engine) == HEAD:  # another process migrated while this one waited
+        if current_revision(engine) == HEAD:  # already there, or another process migrated meanwhile
             return
+        from alembic import command  # a fifth of a second to import: only when there is work
+
         command.upgrade(alembic_config(engine, team_id), "head")
 
 

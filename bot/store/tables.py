@@ -228,6 +228,7 @@ class ActionItem(SQLModel, table=True):
         Index("ix_action_item_team_due", "team_id", "done_at", "due"),  # open ones by due date
         Index("ix_action_item_team_done", "team_id", "done_at"),  # done in a week
         Index("ix_action_item_team_owner", "team_id", "owner"),
+        Index("ix_action_item_team_next_remind", "team_id", "next_remind_on"),  # the minute sweep's read
     )
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
@@ -243,6 +244,9 @@ class ActionItem(SQLModel, table=True):
     snoozed_until: date | None = Field(default=None, sa_column=Column(Date(), nullable=True))
     # The last day its owner was sent a reminder (the due day, then once a week while overdue).
     reminded_on: date | None = Field(default=None, sa_column=Column(Date(), nullable=True))
+    # The day its owner is next reminded (due, a week after a reminder, or the snooze); NULL once done.
+    # Kept in step by bot.store.actions, so the sweep reads only what is due.
+    next_remind_on: date | None = Field(default=None, sa_column=Column(Date(), nullable=True))
 
 
 class IncidentWatch(SQLModel, table=True):

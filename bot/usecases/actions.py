@@ -5,15 +5,16 @@ anyone in the workspace, who is noted) closes it everywhere it is shown; `/oops 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.runbook.incident import Step
-from bot.store.actions import ActionItems, mark_done
+from bot.store.actions import ActionItems, mark_done, snooze_until
 from bot.store.tables import ActionItem, Incident
 from bot.usecases.context import Env
-from bot.usecases.once import post_once
+from bot.usecases.once import post_once, ran
 from bot.usecases.ports import SUMMARY, Marker, PostRef, Undelivered, UserError
 from bot.usecases.thread import Thread
 
@@ -109,20 +110,22 @@ def _marker(item: ActionItem) -> Marker:
 
 
 def remind_due(env: Env, now: datetime) -> int:
-    """The sweeper: a direct message to the owner of each item due; once per item and day (post_once)."""
+    """The sweeper: a direct message to the owner of each item due; once per item and day (post_once).
+    The item moves on to its next reminder only once the message is known to be there: a post whose
+    answer was lost (a timeout, a 5xx) keeps it due, and a later sweep looks for it in the DM."""
     day = reminder_day(env, now)
     with env.read() as repo:
         due = [(item, repo.incident(item.incident_id)) for item in ActionItems(repo).due(day)]
     sent = 0
     for item, incident in due:
         view = _reminder(env, item, incident, day)
+        key = f"action-due:{item.id}:{day.isoformat()}"
 
         def post(item: ActionItem = item, view: ActionReminder = view) -> PostRef:
             return env.messenger.send(item.owner, view, _marker(item))
 
         try:
-            if post_once(env, f"action-due:{item.id}:{day.isoformat()}", post) is not None:
-                sent += 1
+            posted = post_once(env, key, post, find=_finder(env, item))
         except Undelivered as exc:
             log.info(
                 "could not remind %s of action item %s (%s); the next sweep tries again",
@@ -131,9 +134,26 @@ def remind_due(env: Env, now: datetime) -> int:
                 exc.code,
             )
             continue
+        if posted is not None:
+            sent += 1
+        elif not ran(env, key):
+            continue  # another run's post is still unsure: its key is looked at again when stale
         with env.transaction() as repo:
             ActionItems(repo).reminded(item.id or 0, day)
     return sent
+
+
+def _finder(env: Env, item: ActionItem) -> Callable[[], PostRef | None]:
+    """post_once's look in the owner's DM for a reminder a run may have posted without knowing it."""
+
+    def find() -> PostRef | None:
+        try:
+            return env.messenger.find(item.owner, None, _marker(item))
+        except Undelivered as exc:
+            log.info("could not look for the reminder of action item %s (%s)", item.id, exc.code)
+            return None
+
+    return find
 
 
 def done(env: Env, item_id: int, user: str) -> ActionReminder:
@@ -170,8 +190,7 @@ def snooze(env: Env, item_id: int, days: int, user: str, shown: PostRef | None) 
         item = ActionItems(repo).get(item_id, lock=True)
         if item is None:
             raise UserError("That action item is not one of this workspace's.")
-        if item.done_at is None:
-            item.snoozed_until = today(env, now) + timedelta(days=days)
+        if snooze_until(item, today(env, now) + timedelta(days=days)):
             repo.session.add(item)
             repo.log(
                 item.incident_id,
