@@ -118,3 +118,38 @@ def test_a_day_must_be_named() -> None:
         WeeklySummary.model_validate({"day": "someday"})
     assert WeeklySummary.model_validate({"day": "Mon"}).day == "monday"
     assert WeeklySummary.model_validate({"day": "sunday"}).weekday == 6
+
+
+def test_schedulers_starting_together_on_a_new_database_all_start(database_url: str) -> None:
+    """APScheduler creates its job table as it starts: replicas starting at once on a new database
+    raced to create it, and one died (a duplicate type on PostgreSQL). Each starts now."""
+    setup = make_engine(database_url)
+    migrate(setup)  # our tables; the job table is APScheduler's, made by the first scheduler
+    setup.dispose()
+    engines = [make_engine(database_url) for _ in range(3)]
+    barrier = threading.Barrier(len(engines))
+    errors: list[BaseException] = []
+    started: list[BackgroundScheduler] = []
+
+    def start(engine: Engine) -> None:
+        barrier.wait()
+        try:
+            scheduler = build_scheduler(engine)
+            scheduler.start(paused=True)
+            started.append(scheduler)
+        except BaseException as exc:  # collected: a failure in a thread must fail the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(e,)) for e in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        assert errors == [], errors
+        assert len(started) == len(engines)
+    finally:
+        for scheduler in started:
+            scheduler.shutdown(wait=False)
+        for engine in engines:
+            engine.dispose()

@@ -16,10 +16,11 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
 from bot.config import WeeklySummary
 from bot.scheduling import jobs
+from bot.store.db import one_migrator
 
 JOB_TABLE = "apscheduler_jobs"
 
@@ -42,6 +43,7 @@ class SharedStoreScheduler(BackgroundScheduler):
 
 
 def build_scheduler(engine: Engine) -> BackgroundScheduler:
+    _prepare_job_table(engine)
     return SharedStoreScheduler(
         jobstores={
             "default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE),
@@ -51,6 +53,15 @@ def build_scheduler(engine: Engine) -> BackgroundScheduler:
         job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         timezone=UTC,
     )
+
+
+def _prepare_job_table(engine: Engine) -> None:
+    """APScheduler creates its table when it starts: replicas starting together on a new database
+    would both create it, and one would die of it. Created here, once, under the migration lock."""
+    if inspect(engine).has_table(JOB_TABLE):
+        return
+    with one_migrator(engine):
+        SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE).jobs_t.create(engine, checkfirst=True)
 
 
 def watch_shared_store(scheduler: BackgroundScheduler) -> None:

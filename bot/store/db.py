@@ -93,7 +93,7 @@ def migrate(engine: Engine, team_id: str | None = None) -> None:
     # write transaction would refuse ("database is locked").
     if engine.dialect.name != "sqlite" and current_revision(engine) == HEAD:
         return
-    with _one_migrator(engine):
+    with one_migrator(engine):
         if current_revision(engine) == HEAD:  # already there, or another process migrated meanwhile
             return
         from alembic import command  # a fifth of a second to import: only when there is work
@@ -106,7 +106,7 @@ _MIGRATION_KEY = "hashtext('oops-migrate:' || current_database() || '.' || curre
 
 
 @contextmanager
-def _one_migrator(engine: Engine) -> Iterator[None]:
+def one_migrator(engine: Engine) -> Iterator[None]:
     """Several replicas starting together on a new database would each create the same tables, and
     all but one fail. The first takes this lock and migrates; the others wait, then find it done."""
     if engine.dialect.name == "postgresql":
