@@ -1,6 +1,7 @@
 """One incident's whole record as rich text, for `oops history show`: what happened, the scale and
-why, who was told, the decision, the apology drafts, the retrospective and its checklist items, and
-the decision log in time order. People's words are shown as written (never read as rich markup)."""
+why, who was told, the decision, the apology drafts, the retrospective (its cause, summary, checklist
+items and action items), the watch after the apology, and the decision log in time order. People's
+words are shown as written (never read as rich markup)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 
     from bot.runbook import Runbook
     from bot.store.archive import Rows
+    from bot.store.tables import ActionItem
 
 NONE = "–"
 
@@ -103,7 +105,9 @@ def render(rows: Rows, tz: tzinfo, runbooks: Mapping[str, Runbook]) -> Group:
         parts += [Text(head, style="bold"), Text(f"Subject: {draft.subject}\n{draft.body}"), Text("")]
     if not rows.drafts:
         parts.append(Text("No apology drafted.", style="bold"))
-    parts.append(_retro(rows, tz))
+    parts.append(_retro(rows, tz, book))
+    if rows.action_items:
+        parts.append(_actions(rows, tz))
     if rows.watch is not None:
         parts.append(_watch(rows.watch, tz))
     log = [[when(e.at, tz), e.step, e.choice, e.actor, e.note] for e in sorted(rows.log, key=_log_order)]
@@ -121,7 +125,7 @@ def _delivery(ts: str | None, error: str | None) -> str:
     return f"refused: {error}" if error else "being posted"
 
 
-def _retro(rows: Rows, tz: tzinfo) -> Any:
+def _retro(rows: Rows, tz: tzinfo, book: Runbook | None) -> Any:
     from rich.console import Group
     from rich.text import Text
 
@@ -141,12 +145,36 @@ def _retro(rows: Rows, tz: tzinfo) -> Any:
         _facts(
             [
                 ("What went wrong", retro.what_went_wrong),
+                ("Cause", _cause(retro.cause, book)),
                 ("Root cause", retro.root_cause),
                 ("What we change", retro.what_we_change),
+                ("Summary posted", retro.summary),
             ]
         ),
         _table("Checklist items", ("item", "runbook", "retired"), items),
     )
+
+
+def _cause(cause_id: str, book: Runbook | None) -> str:
+    """The cause's label and id; the id alone when the runbook is gone; empty before causes existed."""
+    if not cause_id or book is None:
+        return cause_id
+    label = book.cause_label(cause_id)
+    return cause_id if label == cause_id else f"{label} ({cause_id})"
+
+
+def _actions(rows: Rows, tz: tzinfo) -> Any:
+    """The retrospective's action items: who, by when, and whether they are done."""
+    items = [[a.text, a.owner, a.due.isoformat(), _action_state(a, tz)] for a in rows.action_items]
+    return _table("Action items", ("item", "owner", "due", "done"), items)
+
+
+def _action_state(item: ActionItem, tz: tzinfo) -> str:
+    if item.done_at is not None:
+        return f"done by {item.done_by} on {when(item.done_at, tz)}"
+    if item.snoozed_until is not None:
+        return f"open, snoozed until {item.snoozed_until.isoformat()}"
+    return "open"
 
 
 def _watch(watch: Any, tz: tzinfo) -> Any:

@@ -2,7 +2,8 @@
 own, read in batches by id (a long history is never held in memory at once), and written back in one
 transaction with the ids they had where those are free.
 
-Posts (where the bot's messages sit in Slack) go with the rest, so that a history moved to another
+Action items and the watch after the apology go with the rest (an action item gets a new id when
+written back). Posts (where the bot's messages sit in Slack) go too, so that a history moved to another
 database (SQLite to PostgreSQL, say) is still edited in place by the bot serving the same workspace.
 """
 
@@ -18,6 +19,7 @@ from sqlmodel import col, select
 from bot.store.repo import Repo
 from bot.store.search import SearchRows
 from bot.store.tables import (
+    ActionItem,
     ChecklistItem,
     DecisionLog,
     Draft,
@@ -42,7 +44,7 @@ class Rows:
     retrospective: Retrospective | None = None
     checklist: list[ChecklistItem] = field(default_factory=list)
     posts: list[Post] = field(default_factory=list)
-    # Shown by `oops history show`; not part of the export format (yet).
+    action_items: list[ActionItem] = field(default_factory=list)
     watch: IncidentWatch | None = None
 
 
@@ -88,13 +90,17 @@ class ArchiveRows:
             found[row.incident_id].checklist.append(row)
         for row in self._owned(Post, ids):
             found[row.incident_id].posts.append(row)
+        for row in self._owned(ActionItem, ids):
+            found[row.incident_id].action_items.append(row)
+        for row in self._owned(IncidentWatch, ids, order=IncidentWatch.incident_id):
+            found[row.incident_id].watch = row
         return list(found.values())
 
-    def _owned(self, table: Any, ids: list[int | None]) -> list[Any]:
+    def _owned(self, table: Any, ids: list[int | None], order: Any = None) -> list[Any]:
         query = (
             select(table)
             .where(col(table.incident_id).in_(ids), table.team_id == self.team)
-            .order_by(col(table.id))
+            .order_by(col(table.id if order is None else order))
         )
         return list(self.session.exec(query))
 
@@ -131,8 +137,8 @@ class ArchiveRows:
         self.session.flush()
         assert incident.id is not None
         owned: list[Any] = [*rows.log, *rows.notices, *rows.drafts, *rows.checklist, *rows.posts]
-        if rows.retrospective is not None:
-            owned.append(rows.retrospective)
+        owned += rows.action_items
+        owned += [row for row in (rows.retrospective, rows.watch) if row is not None]
         for row in owned:
             row.team_id, row.incident_id = self.team, incident.id
             self.session.add(row)

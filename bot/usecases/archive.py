@@ -21,15 +21,16 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from bot.store.archive import ArchiveRows, Rows
-from bot.store.followups import FollowupRows
 from bot.store.repo import Repo
 from bot.store.tables import Incident
 from bot.usecases.archive_format import ArchiveError, IncidentRecord, dumps, iso, parse_lines, record_of
 from bot.usecases.archive_format import rows_of as new_rows
 from bot.usecases.history import lesson
 
+# New columns go at the end, so a spreadsheet reading columns by place keeps working.
 CSV_COLUMNS = (
     "id", "ref", "title", "runbook", "scale", "decision", "status", "reporter", "created", "closed", "lesson",
+    "cause", "open_action_items",
 )  # fmt: skip
 # A cell a spreadsheet would run as a formula (=, +, -, @, or a tab/CR first) is kept as text.
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
@@ -45,10 +46,7 @@ def incident_id(ref: str) -> int | None:
 def record(repo: Repo, ref: str) -> Rows | None:
     """One incident and everything it owns, for `oops history show`; None when the workspace has none."""
     number = incident_id(ref)
-    rows = None if number is None else ArchiveRows(repo).one(number)
-    if rows is not None and number is not None:
-        rows.watch = FollowupRows(repo).watch(number)
-    return rows
+    return None if number is None else ArchiveRows(repo).one(number)
 
 
 def jsonl(repo: Repo) -> Iterator[str]:
@@ -82,6 +80,8 @@ def write_csv(repo: Repo, out: TextIO) -> int:
                 iso(i.created_at),
                 iso(i.closed_at) if i.closed_at else "",
                 _cell(lesson(rows.retrospective)),
+                _cell(rows.retrospective.cause if rows.retrospective else ""),
+                str(sum(item.done_at is None for item in rows.action_items)),
             ]
         )
         count += 1

@@ -1,18 +1,23 @@
 """The mistake history as a file: one JSON object per incident (JSON Lines), ``oops-history/1``.
 
 Each line holds an incident's own fields and every row it owns (decision log, notices, drafts,
-retrospective, checklist items, where its messages are in Slack), keys in the order declared here,
+retrospective, checklist items, where its messages are in Slack, action items, the watch after the
+apology), keys in the order declared here,
 times as ISO-8601 UTC with microseconds, so the same history always gives the same bytes. The same
 models validate a file before anything of it is written, strictly (``"yes"`` is not a boolean, ``5``
 is not a date), and hold every length the tables would refuse, so an import fails on the line at
 fault or not at all.
+
+Action items, the watch and the retrospective's cause and summary came later in the same format: a
+line written before them has none of those keys and reads as an incident without them. Action items
+are numbered afresh on import (nothing refers to their ids outside the database).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -29,13 +34,26 @@ from pydantic import (
 from bot.datafile import format_place
 from bot.runbook.incident import Status
 from bot.runbook.model import Decision
+from bot.store.actions import REPEAT_EVERY
 from bot.store.archive import Rows
-from bot.store.tables import ChecklistItem, DecisionLog, Draft, Incident, Notice, Post, Retrospective
+from bot.store.tables import (
+    ActionItem,
+    ChecklistItem,
+    DecisionLog,
+    Draft,
+    Incident,
+    IncidentWatch,
+    Notice,
+    Post,
+    Retrospective,
+)
+from bot.usecases.watch import MOST as FIGURE_MOST
 
 FORMAT = "oops-history/1"
 MAX_ERRORS = 10  # errors reported at most, so a wrong file does not fill the terminal
 ID_MAX = 999_999_999  # what OOPS-N addresses; a larger id would push every later incident past it
 LEVEL = r"^[a-z][a-z0-9_]*$"  # a scale level as runbooks name them
+CAUSE = r"^([a-z][a-z0-9_]*)?$"  # a runbook's cause id, or empty (a retrospective from before causes)
 
 
 def iso(value: datetime) -> str:
@@ -93,6 +111,9 @@ class RetroRecord(Part):
     what_we_change: str = Field(max_length=3000)
     submitted_by: str = Field(max_length=40)
     created_at: Stamp
+    # Later keys: a file from before them reads as the tables' defaults (no cause, no summary kept).
+    cause: str = Field(default="", max_length=40, pattern=CAUSE)
+    summary: str = optional_text(3000)
 
 
 class ChecklistRecord(Part):
@@ -102,6 +123,52 @@ class ChecklistRecord(Part):
     created_at: Stamp
     retired_at: Stamp | None = None
     retired_by: str | None = Field(default=None, max_length=40)
+
+
+class ActionRecord(Part):
+    """An action item, without its id (renumbered on import)."""
+
+    text: str = Field(min_length=1, max_length=300)
+    owner: str = Field(min_length=1, max_length=40)
+    due: date
+    created_by: str = optional_text(40)
+    created_at: Stamp
+    done_at: Stamp | None = None
+    done_by: str | None = Field(default=None, max_length=40)
+    snoozed_until: date | None = None
+    reminded_on: date | None = None
+    next_remind_on: date | None = None
+
+    @model_validator(mode="after")
+    def _next_reminder(self) -> ActionRecord:
+        """Left out, the next reminder is worked out as bot.store.actions keeps it (and migration 0011
+        filled it in): none once done, else the snooze, a week after the last reminder, or the due day."""
+        if "next_remind_on" in self.model_fields_set or self.done_at is not None:
+            return self
+        if self.snoozed_until is not None:
+            self.next_remind_on = self.snoozed_until
+        elif self.reminded_on is not None:
+            self.next_remind_on = self.reminded_on + REPEAT_EVERY
+        else:
+            self.next_remind_on = self.due
+        return self
+
+
+def figure() -> Any:
+    """A figure recorded after the apology, or None before it is; bounded as the modal bounds it."""
+    return Field(default=None, ge=0, le=FIGURE_MOST)
+
+
+class WatchRecord(Part):
+    """The watch after the apology: when it asks (or asked), and the figures recorded since."""
+
+    due_at: Stamp
+    asked_at: Stamp | None = None
+    complaints: int | None = figure()
+    unsubscribes: int | None = figure()
+    replies: int | None = figure()
+    recorded_by: str | None = Field(default=None, max_length=40)
+    recorded_at: Stamp | None = None
 
 
 class PostRecord(Part):
@@ -149,6 +216,9 @@ class IncidentRecord(Part):
     retrospective: RetroRecord | None
     checklist: list[ChecklistRecord]
     posts: list[PostRecord]
+    # Later keys: a file from before them reads as an incident with no action items and no watch.
+    action_items: list[ActionRecord] = Field(default_factory=list)
+    watch: WatchRecord | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> IncidentRecord:
@@ -178,6 +248,7 @@ PARTS: tuple[tuple[str, type[Part], type[Any]], ...] = (
     ("drafts", DraftRecord, Draft),
     ("checklist", ChecklistRecord, ChecklistItem),
     ("posts", PostRecord, Post),
+    ("action_items", ActionRecord, ActionItem),
 )
 
 
@@ -204,6 +275,8 @@ def record_of(rows: Rows) -> IncidentRecord:
             "retrospective": None if retro is None else _values(retro, RetroRecord),
             "checklist": [_values(r, ChecklistRecord) for r in rows.checklist],
             "posts": [_values(r, PostRecord) for r in rows.posts],
+            "action_items": [_values(r, ActionRecord) for r in rows.action_items],
+            "watch": None if rows.watch is None else _values(rows.watch, WatchRecord),
         },
         strict=False,
     )
@@ -218,11 +291,14 @@ def rows_of(record: IncidentRecord, *, keep_id: bool, keep_source_key: bool = Tr
     out = Rows(incident)
     lists: dict[str, list[Any]] = {"decision_log": out.log, "notices": out.notices}
     lists |= {"drafts": out.drafts, "checklist": out.checklist, "posts": out.posts}
+    lists["action_items"] = out.action_items
     for name, _, table in PARTS:
         for part in getattr(record, name):
             lists[name].append(table(team_id="", incident_id=0, **part.model_dump()))
     if record.retrospective is not None:
         out.retrospective = Retrospective(team_id="", incident_id=0, **record.retrospective.model_dump())
+    if record.watch is not None:
+        out.watch = IncidentWatch(team_id="", incident_id=0, **record.watch.model_dump())
     return out
 
 
