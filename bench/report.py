@@ -14,6 +14,7 @@ from rich.table import Table
 from bench.digest import digest_lines
 from bench.run import BenchResults
 from bench.search_report import render_search, search_markdown
+from bench.sweep import lines as sweep_lines
 
 ACK_P99_RATIO = 1.5  # bot's p99 at the highest concurrency / bare app's
 HISTORY_RATIO = 1.2  # resume and opening at the large history / at the small one
@@ -265,6 +266,9 @@ def render(results: BenchResults, console: Console) -> None:
     render_search(results.search, console)
     if results.digest:
         console.print("\n".join(digest_lines(results.digest, results.digest_post)), markup=False)
+    if results.sweeps:
+        title = ["", "The minute sweep, nothing due"]
+        console.print("\n".join([*title, *sweep_lines(results.sweeps)]), markup=False)
     console.print(
         "[dim]CPU: the served process's own (from /proc) for acks and start-up; the bot's threads only "
         "(waitress, Bolt listeners, scheduler) when it runs beside the emulator. Latency and wall times "
@@ -294,7 +298,8 @@ def to_markdown(results: BenchResults) -> str:
     digest = (
         "\n" + "\n".join(digest_lines(results.digest, results.digest_post)) + "\n" if results.digest else ""
     )
-    return "\n".join(lines) + "\n" + search_markdown(results.search) + digest
+    sweeps = "\n" + "\n".join(sweep_lines(results.sweeps)) + "\n" if results.sweeps else ""
+    return "\n".join(lines) + "\n" + search_markdown(results.search) + digest + sweeps
 
 
 def to_json(results: BenchResults) -> str:

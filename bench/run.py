@@ -23,6 +23,8 @@ from bench.machine import Machine, describe_machine
 from bench.memory import MemoryResult, measure_memory
 from bench.search import SearchBench, run_search
 from bench.startup import StartupResult, measure_commands
+from bench.sweep import SweepRun
+from bench.sweep import measure as measure_sweep
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Plan:
     search_sizes: tuple[int, ...] = ()  # the history bench (bench/search.py); none: not run
     search_postgres_max: int | None = None  # larger PostgreSQL histories are skipped (build time)
     digest_sizes: tuple[int, ...] = ()  # the weekly summary bench (bench/digest.py); none: not run
+    sweep_sizes: tuple[int, ...] = ()  # the minute sweep (bench/sweep.py), on the digest histories
 
 
 FULL = Plan(
@@ -57,6 +60,7 @@ FULL = Plan(
     memory_touches=20,
     search_sizes=(10_000, 100_000),
     digest_sizes=(10_000, 100_000),
+    sweep_sizes=(10, 10_000, 100_000),
 )
 QUICK = Plan(
     name="quick",
@@ -72,6 +76,7 @@ QUICK = Plan(
     search_sizes=(1_000, 10_000),
     search_postgres_max=10_000,
     digest_sizes=(1_000, 10_000),
+    sweep_sizes=(10, 10_000),
 )
 
 
@@ -88,6 +93,7 @@ class BenchResults:
     search: SearchBench = field(default_factory=SearchBench)
     digest: list[DigestRun] = field(default_factory=list)
     digest_post: PostRun | None = None
+    sweeps: list[SweepRun] = field(default_factory=list)
 
 
 def _served_section(plan: Plan, results: BenchResults, tmp: Path) -> None:
@@ -149,4 +155,5 @@ def run(plan: Plan) -> BenchResults:
             )
         if plan.digest_sizes:  # the search section's cached histories, copied and filled in
             results.digest, results.digest_post = run_digest(plan.digest_sizes)
+        results.sweeps = [measure_sweep(n) for n in plan.sweep_sizes]
     return results
