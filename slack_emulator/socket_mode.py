@@ -308,8 +308,11 @@ class SocketModeServer:
         record.opened_at = time.monotonic()
         closed: ConnectionClosed | None = None
         try:
-            ws.send(json.dumps(self._hello()))
+            # Counted as sent before it is: a client that reads the hello may look at once, and
+            # must find the connection open (a send that fails closes it, which is_open sees).
+            hello = json.dumps(self._hello())  # counts the connections open before this one
             record._hello_sent.set()
+            ws.send(hello)
             self._notify()
             while True:
                 message = ws.recv()
