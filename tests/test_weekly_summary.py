@@ -203,6 +203,32 @@ def test_a_summary_missed_during_a_day_of_downtime_is_posted_once_late(
     assert len(_posts(bot)) == 1
 
 
+def test_weeks_an_outage_skipped_are_posted_oldest_first_once_each(
+    weekly_sqlite_bot: DemoBot, clock: Clock
+) -> None:
+    """W47 was posted; the bot was then down for two Mondays. Back on a Wednesday, its one coalesced
+    run posts W48 and W49, each saying it is late and which week it covers; nothing twice after."""
+    bot = weekly_sqlite_bot
+    assert bot.runtime.weekly(h.TEAM_ID) is True  # W47, on time
+    clock.now = datetime(2026, 12, 9, 15, 0, tzinfo=UTC)  # Wednesday of W50
+    assert bot.runtime.weekly(h.TEAM_ID) is True
+    parts = [p.metadata["event_payload"]["part"] for p in _posts(bot)]
+    assert parts == ["weekly:2026-W47", "weekly:2026-W48", "weekly:2026-W49"]
+    assert "this covers week 2026-W48, 23–29 Nov 2026" in _text(_posts(bot)[1])
+    assert "this covers week 2026-W49, 30 Nov – 6 Dec 2026" in _text(_posts(bot)[2])
+    assert "Posted late: the bot was not running on Monday 09:00" in _text(_posts(bot)[1])
+    assert bot.runtime.weekly(h.TEAM_ID) is False and len(_posts(bot)) == 3
+
+
+def test_a_new_workspace_gets_only_the_week_due_not_a_month_of_them(
+    weekly_sqlite_bot: DemoBot, clock: Clock
+) -> None:
+    bot = weekly_sqlite_bot
+    clock.now = datetime(2026, 12, 9, 15, 0, tzinfo=UTC)
+    assert bot.runtime.weekly(h.TEAM_ID) is True
+    assert [p.metadata["event_payload"]["part"] for p in _posts(bot)] == ["weekly:2026-W49"]
+
+
 def _run_weekly_job(bot: DemoBot, team: str) -> JobExecutionEvent:
     """Bring the stored weekly job forward to a moment that has passed (as after downtime) and wait
     for the scheduler to run it (its job-executed event: a public APScheduler hook)."""

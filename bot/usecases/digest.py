@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.config import AppConfig
 from bot.runbook.answers import format_answer
+from bot.runbook.calendar import local_at
 from bot.runbook.model import Decision, Runbook
 from bot.runbook.questions import QuestionType
 from bot.runbook.weeks import Week, due_week
@@ -29,6 +30,7 @@ from bot.usecases.ports import Marker, PostRef, Undelivered, UserError
 from bot.weekly import Count, WeeklySummary
 
 log = logging.getLogger(__name__)
+MISSED_MAX = 4  # weeks posted after a long outage; older ones are `oops report weekly --week` away
 
 PEOPLE, MONEY = "people_affected", "money_at_stake"
 EARLIER_WEEKS = 4
@@ -199,7 +201,32 @@ def post_due(env: Env) -> bool:
         return False
     channel = env.config.digest_channel
     now = env.now()
-    week, due = due_week(now, settings.weekday, settings.at, env.config.team.tz)
+    week, _ = due_week(now, settings.weekday, settings.at, env.config.team.tz)
+    posted = [_post_once(env, channel, missed, now) for missed in _missed(env, week)]
+    return any(posted)
+
+
+def _missed(env: Env, week: Week) -> list[Week]:
+    """``week``, after the weeks an outage skipped since the last one posted (up to MISSED_MAX in all,
+    oldest first). A workspace that never had a summary gets only ``week``, not a month of them."""
+    earlier = [week.shift(-k) for k in range(1, MISSED_MAX)]
+    with env.read() as repo:
+        runs = Runs(repo)
+        last = next((w for w in earlier if runs.get(key(w)) is not None), None)
+    if last is None:
+        return [week]
+    return [w for w in reversed(earlier) if w > last] + [week]
+
+
+def _due_of(env: Env, week: Week) -> datetime:
+    """When ``week``'s summary falls due: the configured day and time of the week after it."""
+    settings = env.config.weekly_summary
+    day = week.shift(1).monday + timedelta(days=settings.weekday)
+    return local_at(day, settings.at, env.config.team.tz)
+
+
+def _post_once(env: Env, channel: str, week: Week, now: datetime) -> bool:
+    due = _due_of(env, week)
     late = _late_note(due, week, env) if now - due > LATE else ""
 
     def post() -> PostRef:
