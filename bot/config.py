@@ -67,6 +67,9 @@ class Drafting(_Strict):
     temperature: float = Field(default=0.3, ge=0, le=2)
     timeout_seconds: float = Field(default=20, gt=0, le=300)
     max_retries: int = Field(default=1, ge=0, le=5)
+    # A draft whose body is longer cannot be approved until shortened (bot.runbook.guardrails). At most
+    # 2,900: the edit modal's own limit (bot.drafting.models.BODY_MAX, which imports this module).
+    max_body_chars: int = Field(default=1500, ge=200, le=2900)
 
     @model_validator(mode="after")
     def _model_named(self) -> Drafting:
