@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.runbook.guardrails import Finding
 from bot.runbook.incident import Status
 from bot.runbook.model import Decision
 
@@ -36,6 +37,8 @@ class DraftView:
     approved_at: datetime | None
     # Written for the decision in force; an older decision's draft is never offered for approval.
     current: bool = True
+    # The guardrails it breaks (bot.runbook.guardrails): while any, it cannot be approved.
+    findings: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)

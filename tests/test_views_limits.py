@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackObjectFormationError
 from bot.config import AppConfig
 from bot.demo import INCIDENT_CHANNEL, DemoBot
 from bot.runbook.answers import format_answer, parse_answer
+from bot.runbook.guardrails import check
 from bot.runbook.incident import Status
 from bot.runbook.loader import load_runbooks
 from bot.runbook.model import Decision, Question, QuestionType, Runbook
@@ -185,6 +186,17 @@ def _draft(approved: bool) -> DraftView:
     )
 
 
+def _unready_draft() -> DraftView:
+    """The longest draft, with every guardrail broken by text built to make each reason long."""
+    draft = _draft(False)
+    body = _long(f"[{'N' * 40}] {{{{ {'x' * 80} }}}} <@U{'1' * 20}> our intern SORRY10 99% off", 2900)
+    findings = check(
+        draft.subject, body, decision="correct", decided_offer="", brand_offer=body, body_max=200
+    )
+    assert {f.rule for f in findings} >= {"placeholder", "blame", "ping", "offer", "subject_length"}
+    return dataclasses.replace(draft, body=body, findings=tuple(findings))
+
+
 def _retro() -> RetroView:
     return RetroView(
         what_went_wrong=_long(MENTION, 3000),
@@ -267,6 +279,9 @@ STATES: dict[str, Callable[[Snapshot], Snapshot]] = {
     ),
     "drafting with a draft": lambda s: _decided(
         s, Decision.make_it_big, status=Status.DRAFTING, can_change_decision=True, draft=_draft(False)
+    ),
+    "drafting, a draft that breaks every guardrail": lambda s: _decided(
+        s, Decision.correct, status=Status.DRAFTING, can_change_decision=True, draft=_unready_draft()
     ),
     "approved": lambda s: _decided(s, Decision.make_it_big, status=Status.SCHEDULING, draft=_draft(True)),
     "scheduling, no apology": lambda s: _decided(

@@ -7,7 +7,7 @@ from bot.runbook.incident import Action, Status, Step
 from bot.runbook.model import Decision
 from bot.store.repo import Repo
 from bot.store.tables import Incident
-from bot.usecases import snapshots, watch
+from bot.usecases import draft_checks, snapshots, watch
 from bot.usecases.context import BOT_ACTOR, Env, advance, allow, current, get
 from bot.usecases.ports import DECISION, DRAFT, HEADER, RETRO, UserError
 from bot.usecases.thread import Thread
@@ -76,6 +76,8 @@ def approve(env: Env, incident_id: int, user: str, key: str, *, version: int | N
             raise UserError(f"{incident.ref} has no draft for this decision yet; it is still being written.")
         if version is not None and draft.version != version:
             raise UserError(f"That draft was replaced by v{draft.version}: read it, then approve it.")
+        if found := draft_checks.findings(env.config, incident, draft.subject, draft.body):
+            raise UserError(draft_checks.refusal(incident.ref, draft.version, found))  # guardrails
         draft.approved_by, draft.approved_at = user, env.now()
         repo.session.add(draft)
         incident.status, incident.draft_approved = new.status, True

@@ -12,6 +12,7 @@ from bot.store.actions import ActionItems
 from bot.store.repo import Repo
 from bot.store.similar import SimilarRows
 from bot.store.tables import Incident
+from bot.usecases import draft_checks
 from bot.usecases.context import Env, current, state
 from bot.usecases.similar import shown
 
@@ -80,6 +81,7 @@ def build(env: Env, repo: Repo, incident: Incident) -> Snapshot:
             draft.approved_by,
             draft.approved_at,
             current=current(draft.created_at, incident.decided_at),
+            findings=tuple(draft_checks.findings(config, incident, draft.subject, draft.body)),
         )
         if draft
         else None,

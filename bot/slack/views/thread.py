@@ -253,10 +253,15 @@ def draft(snap: Snapshot) -> Rendered:
             )
         )
     elif snap.status is Status.DRAFTING:
+        # A draft that breaks a guardrail says why and offers no Approve until it is edited or rewritten.
+        if d.findings:
+            reasons = "\n".join(f"• {esc(f.why)}" for f in d.findings)
+            blocks.append(_section(f"⚠️ *Not ready to approve:*\n{reasons}"))
+        approve = [] if d.findings else [_approve_button(snap, d.version)]
         blocks.append(
             ActionsBlock(
                 elements=[
-                    _approve_button(snap, d.version),
+                    *approve,
                     _button("Edit", ids.DRAFT_EDIT, str(snap.id)),
                     _button("Regenerate", ids.DRAFT_REGENERATE, str(snap.id)),
                 ]
