@@ -167,3 +167,48 @@ def test_the_template_drafts_of_the_demo_story_break_no_guardrail(
     )
     assert findings == [], (draft.subject, draft.body)
     assert ("SORRY10" in draft.body) is (decision == "make_it_big")
+
+
+# The seed stories: (title, what was fixed, decision, offer decided).
+SEED_STORIES: list[tuple[str, str, str, str]] = [
+    ("Broken links in the spring campaign email", "Every link now goes to the right page", "correct", ""),
+    ("Campaign sent to 50,000 contacts instead of 5", "Test sends now go to a test list only", "correct", ""),
+    ("650 appointment reminders sent twice", "Each reminder is now sent once", "make_it_big", "A free month"),
+    (
+        "Price shown as £4.99 instead of £49.99",
+        "We fixed the price, and honoured every order placed at £4.99",
+        "correct",
+        "",
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "fixed", "decision", "offer"), SEED_STORIES)
+def test_the_template_drafts_of_the_seed_stories_break_no_guardrail(
+    config: AppConfig, title: str, fixed: str, decision: str, offer: str
+) -> None:
+    prompts = load_prompts(config.prompts_path)
+    for attempt in range(3):
+        request = DraftRequest.for_brand(
+            config.brand,
+            incident_ref="OOPS-2",
+            title=title,
+            runbook_name="General",
+            scale="big",
+            decision=decision,
+            what_was_fixed=fixed,
+            offer=offer,
+            attempt=attempt,
+        )
+        draft = prompts.template_draft(request)
+        found = check(
+            draft.subject,
+            draft.body,
+            decision=decision,
+            decided_offer=offer,
+            brand_offer=config.brand.default_offer,
+            body_max=config.drafting.max_body_chars,
+        )
+        assert found == [], (draft.subject, draft.body)
+        assert ("To make up for it" in draft.body) is bool(offer), draft.body
+        assert not offer or offer.lower() in draft.body.lower()
