@@ -134,6 +134,42 @@ class Checklists(_Strict):
     merge_threshold: int = Field(default=85, ge=50, le=100)
 
 
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class Roles(_Strict):
+    """Who may do what on an incident: Slack user ids (U… or W…). A role left out means anyone.
+    User group handles (@support-leads) are refused for now: they would need Slack to resolve them."""
+
+    decide: tuple[str, ...] | None = None
+    approve: tuple[str, ...] | None = None
+    close: tuple[str, ...] | None = None
+
+    @field_validator("decide", "approve", "close")
+    @classmethod
+    def _user_ids(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        for entry in value:
+            if entry.startswith(("@", "S")) and not _USER_ID.match(entry):
+                raise ValueError(
+                    f"{entry!r} looks like a user group: user groups are not supported yet; "
+                    "list the people's Slack user ids (U0123…) instead"
+                )
+            if not _USER_ID.match(entry):
+                raise ValueError(f"{entry!r} is not a Slack user id (U0123… or W0123…)")
+        if not value:
+            raise ValueError("an empty list would let nobody do it; leave the role out to let anyone")
+        return tuple(dict.fromkeys(value))
+
+
+class Approvals(_Strict):
+    """How many different people must approve an apology, and whether its reporter counts as one."""
+
+    required: int = Field(default=1, ge=1, le=5)
+    reporter_may_approve: bool = False
+
+
 class AppConfig(_Strict):
     team: Team
     brand: Brand
@@ -146,6 +182,8 @@ class AppConfig(_Strict):
     weekly_summary: WeeklySummary = WeeklySummary()
     watch: Watch = Watch()
     action_items: ActionItems = ActionItems()
+    roles: Roles = Roles()
+    approvals: Approvals = Approvals()
     runbooks_dir: Path = Path("runbooks")
     prompts_dir: Path = Path("prompts")
     # Where app.yaml was read from: relative paths above are resolved against it.

@@ -39,6 +39,9 @@ class DraftView:
     current: bool = True
     # The guardrails it breaks (bot.runbook.guardrails): while any, it cannot be approved.
     findings: tuple[Finding, ...] = ()
+    # Who approved this version so far, and how many approvals it needs (app.yaml ``approvals:``).
+    approvals: tuple[str, ...] = ()
+    required: int = 1
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,7 @@ def guarded(deps: Deps, step: Step) -> Callable[..., None]:
 def ready(env: Env, body: Body, action: Action) -> Snapshot | None:
     """The clicked incident if ``action`` fits its state; otherwise tell the person why and give None."""
     try:
-        return queries.ready_for(env, incident_id(body["actions"][0]["value"]), action)
+        return queries.ready_for(env, incident_id(body["actions"][0]["value"]), action, user_id(body))
     except UserError as exc:
         tell(env, body, str(exc))
         return None
@@ -135,7 +135,7 @@ def modal_incident(body: Body) -> int:
 
 def refused_in_modal(env: Env, body: Body, action: Action) -> bool:
     """Bolt runs a lazy step even after an 'errors' ack; the modal already said why, so stay quiet."""
-    return queries.refusal(env, modal_incident(body), action) is not None
+    return queries.refusal(env, modal_incident(body), action, user_id(body)) is not None
 
 
 def open_modal(client: WebClient, body: Body, view: dict[str, Any]) -> None:

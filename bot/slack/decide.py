@@ -40,7 +40,8 @@ def register(app: App, deps: Deps) -> None:
 
     def check_decide(ack: Ack, body: Body, context: BoltContext, client: WebClient) -> None:
         """Close the modal only if the incident still allows a decision; else say why by the note."""
-        refusal = queries.refusal(env_of(deps, body, context, client), modal_incident(body), Action.DECIDE)
+        env = env_of(deps, body, context, client)
+        refusal = queries.refusal(env, modal_incident(body), Action.DECIDE, user_id(body))
         ack_errors(ack, {"note": refusal} if refusal else {})
 
     def record(env: Env, body: Body) -> None:

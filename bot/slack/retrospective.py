@@ -103,7 +103,7 @@ def register(app: App, deps: Deps) -> None:
 
     def check_retro(ack: Ack, body: Body, context: BoltContext, client: WebClient) -> None:
         env = env_of(deps, body, context, client)
-        refusal = queries.refusal(env, modal_incident(body), Action.SUBMIT_RETRO)
+        refusal = queries.refusal(env, modal_incident(body), Action.SUBMIT_RETRO, user_id(body))
         errors = {} if refusal else retrospective.check_form(env, modal_incident(body), _retro(body))
         if refusal:
             errors["what_went_wrong"] = refusal

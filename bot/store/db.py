@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration. A database already there is not handed to alembic at start-up (alembic
 # takes a fifth of a second to import); tests/test_store.py checks this is alembic's head.
-HEAD = "0011"
+HEAD = "0012"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = "oops_read_only"  # execution option: a transaction that only reads
 

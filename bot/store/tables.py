@@ -133,6 +133,20 @@ class Draft(SQLModel, table=True):
     created_at: datetime | None = _when(nullable=False)
 
 
+class DraftApproval(SQLModel, table=True):
+    """One person's approval of one version of the apology: ``approvals.required`` different people
+    make the draft approved; an edit is a new version and is approved afresh."""
+
+    __tablename__ = "draft_approval"
+    __table_args__ = (UniqueConstraint("incident_id", "draft_version", "user"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    incident_id: int = Field(foreign_key="incident.id")
+    draft_version: int
+    user: str = Field(max_length=40)
+    at: datetime | None = _when(nullable=False)
+
+
 class Retrospective(SQLModel, table=True):
     # The weekly summary counts retrospectives held in a week without reading the history.
     __table_args__ = (Index("ix_retrospective_team_created", "team_id", "created_at"),)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from bot.drafting.models import BODY_MAX, SUBJECT_MAX, DraftRequest
 from bot.runbook.incident import Action, Status, Step
 from bot.runbook.model import Decision
+from bot.store.approvals import DraftApprovals
 from bot.store.repo import Repo
-from bot.store.tables import Incident
-from bot.usecases import draft_checks, snapshots, watch
+from bot.store.tables import Draft, Incident
+from bot.usecases import draft_checks, policy, snapshots, watch
 from bot.usecases.context import BOT_ACTOR, Env, advance, allow, current, get
+from bot.usecases.policy import Act
 from bot.usecases.ports import DECISION, DRAFT, HEADER, RETRO, UserError
 from bot.usecases.thread import Thread
 
@@ -78,13 +80,33 @@ def approve(env: Env, incident_id: int, user: str, key: str, *, version: int | N
             raise UserError(f"That draft was replaced by v{draft.version}: read it, then approve it.")
         if found := draft_checks.findings(env.config, incident, draft.subject, draft.body):
             raise UserError(draft_checks.refusal(incident.ref, draft.version, found))  # guardrails
-        draft.approved_by, draft.approved_at = user, env.now()
-        repo.session.add(draft)
-        incident.status, incident.draft_approved = new.status, True
-        repo.touch(incident)
-        repo.log(incident_id, Step.APPROVE, f"v{draft.version}", user, draft.subject)
-        watch.arm(env, repo, incident, draft.approved_at)  # ask later how it went since
+        # The approval policy: roles, the reporter, how many different people (bot.usecases.policy).
+        if not _count_approval(env, repo, incident, draft, user):
+            waiting = True
+        else:
+            waiting = False
+            draft.approved_by, draft.approved_at = user, env.now()
+            repo.session.add(draft)
+            incident.status, incident.draft_approved = new.status, True
+            repo.touch(incident)
+            repo.log(incident_id, Step.APPROVE, f"v{draft.version}", user, draft.subject)
+            watch.arm(env, repo, incident, draft.approved_at)  # ask later how it went since
+    if waiting:
+        Thread(env, incident_id).refresh(DRAFT)  # "Approved by @A (1 of 2)"
+        return
     Thread(env, incident_id).show(RETRO, edit=(HEADER, DECISION, DRAFT))
+
+
+def _count_approval(env: Env, repo: Repo, incident: Incident, draft: Draft, user: str) -> bool:
+    """Record ``user``'s approval of ``draft`` if the policy allows it (UserError saying why if not);
+    True once ``approvals.required`` different people approved this version. A second click by the
+    same person counts once; an edit is a new version, approved afresh."""
+    approvals = DraftApprovals(repo)
+    so_far = approvals.of(incident.id or 0, draft.version)
+    policy.require(env.config, Act.APPROVE, user, incident, so_far)
+    if approvals.add(incident.id or 0, draft.version, user, env.now()):
+        so_far.append(user)  # the decision log gets the approval that completes the count
+    return len(so_far) >= env.config.approvals.required
 
 
 def write_draft(env: Env, incident_id: int, actor: str) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bot.runbook.incident import Action, Status, Step
 from bot.runbook.model import Decision
-from bot.usecases import apology
+from bot.usecases import apology, policy
 from bot.usecases.context import BOT_ACTOR, Env, advance, get
+from bot.usecases.policy import Act
 from bot.usecases.ports import DECISION, DRAFT, HEADER, RETRO, UserError
 from bot.usecases.thread import Thread
 
@@ -30,6 +31,7 @@ def decide(
         incident = get(repo, incident_id, lock=True)
         if not repo.claim(key):
             return
+        policy.require(env.config, Act.DECIDE, user, incident)
         if incident.decision == choice and incident.status != Status.DECIDING:
             raise UserError(f"Already recorded: {choice.label}, by <@{incident.decided_by}>.")
         new = advance(incident, Action.DECIDE, choice)
@@ -58,6 +60,7 @@ def change_decision(env: Env, incident_id: int, user: str, key: str) -> None:
         incident = get(repo, incident_id, lock=True)
         if not repo.claim(key):
             return
+        policy.require(env.config, Act.DECIDE, user, incident)
         new = advance(incident, Action.CHANGE_DECISION)
         previous = incident.decision
         incident.status, incident.decision = new.status, None

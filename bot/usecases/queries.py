@@ -7,9 +7,10 @@ from typing import Any
 from bot.runbook.incident import Action
 from bot.runbook.model import Runbook
 from bot.snapshot import Snapshot
-from bot.store.tables import DecisionLog
-from bot.usecases import snapshots
+from bot.store.tables import DecisionLog, Incident
+from bot.usecases import policy, snapshots
 from bot.usecases.context import Env, allow, get
+from bot.usecases.policy import Act
 from bot.usecases.ports import UserError
 
 
@@ -18,19 +19,35 @@ def snapshot(env: Env, incident_id: int) -> Snapshot:
         return snapshots.build(env, repo, get(repo, incident_id))
 
 
-def ready_for(env: Env, incident_id: int, action: Action) -> Snapshot:
-    """The incident if ``action`` fits its state now, else UserError saying why."""
+# The role each action needs (app.yaml ``roles:``); the use case checks it again when it acts.
+_ROLE = {
+    Action.DECIDE: Act.DECIDE,
+    Action.CHANGE_DECISION: Act.DECIDE,
+    Action.APPROVE_DRAFT: Act.APPROVE,
+    Action.SUBMIT_RETRO: Act.CLOSE,
+}
+
+
+def _permitted(env: Env, incident: Incident, action: Action, user: str) -> None:
+    allow(incident, action)
+    if user and action in _ROLE:
+        policy.require(env.config, _ROLE[action], user, incident)
+
+
+def ready_for(env: Env, incident_id: int, action: Action, user: str = "") -> Snapshot:
+    """The incident if ``action`` fits its state now (and ``user``'s role), else UserError saying why."""
     with env.read() as repo:
         incident = get(repo, incident_id)
-        allow(incident, action)
+        _permitted(env, incident, action, user)
         return snapshots.build(env, repo, incident)
 
 
-def refusal(env: Env, incident_id: int, action: Action) -> str | None:
-    """Why ``action`` cannot happen now, or None; asked before a modal closes, so no typing is lost."""
+def refusal(env: Env, incident_id: int, action: Action, user: str = "") -> str | None:
+    """Why ``action`` cannot happen now (or by ``user``), or None; asked before a modal opens or
+    closes, so nobody types for nothing and no typing is lost."""
     with env.read() as repo:
         try:
-            allow(get(repo, incident_id), action)
+            _permitted(env, get(repo, incident_id), action, user)
         except UserError as exc:
             return str(exc)
     return None

@@ -10,8 +10,9 @@ from bot.runbook.incident import Action, Status, Step
 from bot.store.actions import ActionItems, NewItem
 from bot.store.search import SearchRows
 from bot.store.tables import DecisionLog, Incident, Retrospective
-from bot.usecases import retro_followup, retro_form, retro_summary
+from bot.usecases import policy, retro_followup, retro_form, retro_summary
 from bot.usecases.context import BOT_ACTOR, Deps, Env, advance, get
+from bot.usecases.policy import Act
 from bot.usecases.ports import (
     ASSESSMENT,
     DECISION,
@@ -188,6 +189,7 @@ def submit(env: Env, incident_id: int, retro: RetroInput, user: str, key: str) -
         incident = get(repo, incident_id, lock=True)
         if not repo.claim(key):
             return {}
+        policy.require(env.config, Act.CLOSE, user, incident)
         new = advance(incident, Action.SUBMIT_RETRO)
         retro_at = incident.retro_at
         row = Retrospective(

@@ -9,9 +9,10 @@ from bot.runbook.incident import Action, NotAllowed, check
 from bot.runbook.model import Decision
 from bot.snapshot import ActionItemView, DraftView, NoticeView, RetroView, Snapshot
 from bot.store.actions import ActionItems
+from bot.store.approvals import DraftApprovals
 from bot.store.repo import Repo
 from bot.store.similar import SimilarRows
-from bot.store.tables import Incident
+from bot.store.tables import Draft, Incident
 from bot.usecases import draft_checks
 from bot.usecases.context import Env, current, state
 from bot.usecases.similar import shown
@@ -82,6 +83,8 @@ def build(env: Env, repo: Repo, incident: Incident) -> Snapshot:
             draft.approved_at,
             current=current(draft.created_at, incident.decided_at),
             findings=tuple(draft_checks.findings(config, incident, draft.subject, draft.body)),
+            approvals=_approvals(repo, draft, config.approvals.required),
+            required=config.approvals.required,
         )
         if draft
         else None,
@@ -118,3 +121,10 @@ def build(env: Env, repo: Repo, incident: Incident) -> Snapshot:
             now_state.status, incident.reminded_at, env.now(), config.retrospective.remind_again_after_hours
         ),
     )
+
+
+def _approvals(repo: Repo, draft: Draft, required: int) -> tuple[str, ...]:
+    """Who approved the draft's version so far; read only when more than one approval is needed."""
+    if required <= 1:
+        return ()
+    return tuple(DraftApprovals(repo).of(draft.incident_id, draft.version))

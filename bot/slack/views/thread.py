@@ -232,6 +232,10 @@ def _approve_button(snap: Snapshot, version: int) -> ButtonElement:
     return button
 
 
+def _people(users: tuple[str, ...]) -> str:
+    return ", ".join(user(u) for u in users)
+
+
 def draft(snap: Snapshot) -> Rendered:
     d = snap.draft
     if d is None:
@@ -246,9 +250,10 @@ def draft(snap: Snapshot) -> Rendered:
         *_long_text(esc(d.body)),
     ]
     if d.approved_by:
+        by = _people(d.approvals) if len(d.approvals) > 1 else user(d.approved_by)
         blocks.append(
             _context(
-                f"✅ Approved by {user(d.approved_by)} on {when(d.approved_at, snap.tz)}. "
+                f"✅ Approved by {by} on {when(d.approved_at, snap.tz)}. "
                 "Send it from your email tool as written."
             )
         )
@@ -258,6 +263,9 @@ def draft(snap: Snapshot) -> Rendered:
             reasons = "\n".join(f"• {esc(f.why)}" for f in d.findings)
             blocks.append(_section(f"⚠️ *Not ready to approve:*\n{reasons}"))
         approve = [] if d.findings else [_approve_button(snap, d.version)]
+        if d.approvals:  # more than one approval is needed: say how far it is
+            count = f"({len(d.approvals)} of {d.required})"
+            blocks.append(_context(f"Approved by {_people(d.approvals)} {count}"))
         blocks.append(
             ActionsBlock(
                 elements=[
