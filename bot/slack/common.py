@@ -16,6 +16,7 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.runbook.incident import Action
+from bot.slack import ids
 from bot.slack.messenger import SlackMessenger
 from bot.slack.payloads import incident_id, metadata, user_id
 from bot.snapshot import Snapshot
@@ -58,6 +59,57 @@ def incident_of(body: Body) -> int | None:
         return None
 
 
+# Buttons that act on an incident: accepted only where the bot put them (see misplaced).
+ON_INCIDENT = frozenset(
+    {
+        ids.REASSESS,
+        ids.ADD_DEPARTMENT,
+        ids.CHANGE_DECISION,
+        ids.DRAFT_REGENERATE,
+        ids.DRAFT_EDIT,
+        ids.DRAFT_APPROVE,
+        ids.RETRO_SCHEDULE,
+        ids.RETRO_START,
+        ids.RETRO_HOLD,
+        ids.RETRO_MOVE,
+        ids.WATCH_RECORD,
+    }
+)
+
+
+def misplaced(env: Env, body: Body) -> str | None:
+    """Why a click on an incident's button is refused for where it came from, or None to go on.
+
+    A payload may be crafted: one sent from another channel naming an incident's number must not
+    act on it. Accepted: the incident's own channel (its thread), a channel the bot posted its
+    notices or messages to, a direct message (D…), and a button with no channel at all, which Slack
+    sends only from the App Home or a modal the bot opened (after this same check). Modal
+    submissions carry the bot's own private_metadata and are not checked here.
+    """
+    actions = body.get("actions") or []
+    if body.get("type") != "block_actions" or not actions:
+        return None
+    action_id = str(actions[0].get("action_id") or "")
+    if action_id not in ON_INCIDENT and not action_id.startswith(ids.DECIDE_PREFIX):
+        return None
+    incident = incident_of(body)
+    if incident is None:
+        return None  # the step refuses a value that names no incident
+    channel = body.get("channel") or {}
+    channel_id = str(channel.get("id") or (body.get("container") or {}).get("channel_id") or "")
+    if not channel_id:
+        return None if body.get("view") is not None else "I could not tell where that came from."
+    if channel_id.startswith("D"):
+        return None
+    places = queries.places(env, incident)
+    if places is None:
+        return None  # no such incident here: the step says so
+    name = "#" + str(channel.get("name") or "")
+    if channel_id in places or (name != "#" and name in places):
+        return None
+    return f"That button is not from OOPS-{incident}'s thread or its notices, so I did nothing. Use it there."
+
+
 def tell(env: Env, body: Body, text: str) -> None:
     """Only the person who acted sees it: in the channel they acted in, else as a direct message."""
     channel = (body.get("channel") or {}).get("id") or body.get("channel_id") or ""
@@ -82,6 +134,9 @@ def guarded(deps: Deps, step: Step) -> Callable[..., None]:
             log.warning("%s: the request names no workspace; ignored", step.__name__)
             return
         try:
+            refusal = misplaced(env, body)
+            if refusal is not None:
+                raise UserError(refusal)
             step(env, body)
         except UserError as exc:
             tell(env, body, str(exc))
@@ -109,6 +164,9 @@ def guarded(deps: Deps, step: Step) -> Callable[..., None]:
 def ready(env: Env, body: Body, action: Action) -> Snapshot | None:
     """The clicked incident if ``action`` fits its state; otherwise tell the person why and give None."""
     try:
+        refusal = misplaced(env, body)
+        if refusal is not None:
+            raise UserError(refusal)
         return queries.ready_for(env, incident_id(body["actions"][0]["value"]), action, user_id(body))
     except UserError as exc:
         tell(env, body, str(exc))

@@ -20,6 +20,7 @@ from bot.slack.common import (
     env_of,
     first_input,
     guarded,
+    misplaced,
     modal_incident,
     open_modal,
     tell,
@@ -57,6 +58,9 @@ def register(app: App, deps: Deps) -> None:
         ack()
         env = env_of(deps, body, context, client)
         try:
+            refusal = misplaced(env, body)
+            if refusal is not None:
+                raise UserError(refusal)
             ref, figures = watch.current(env, incident_id(body["actions"][0]["value"]))
         except (UserError, ValueError) as exc:
             tell(env, body, str(exc))

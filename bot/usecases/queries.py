@@ -53,6 +53,18 @@ def refusal(env: Env, incident_id: int, action: Action, user: str = "") -> str |
     return None
 
 
+def places(env: Env, incident_id: int) -> frozenset[str] | None:
+    """The channels the bot posted the incident to (its thread, its posts, the department notices
+    delivered), as stored: ids, or a configured ``#name``. None when there is no such incident here."""
+    with env.read() as repo:
+        incident = repo.incident(incident_id)
+        if incident is None:
+            return None
+        posts = {post.channel for post in repo.posts(incident_id).values()}
+        notices = {n.channel for n in repo.notices(incident_id) if n.ts is not None}
+    return frozenset({incident.channel, *posts, *notices} - {""})
+
+
 def answers(env: Env, incident_id: int) -> tuple[Runbook, dict[str, Any]]:
     with env.read() as repo:
         incident = get(repo, incident_id)
