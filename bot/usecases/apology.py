@@ -102,9 +102,9 @@ def _count_approval(env: Env, repo: Repo, incident: Incident, draft: Draft, user
     True once ``approvals.required`` different people approved this version. A second click by the
     same person counts once; an edit is a new version, approved afresh."""
     approvals = DraftApprovals(repo)
-    so_far = approvals.of(incident.id or 0, draft.version)
+    so_far = approvals.of(draft.incident_id, draft.version)
     policy.require(env.config, Act.APPROVE, user, incident, so_far)
-    if approvals.add(incident.id or 0, draft.version, user, env.now()):
+    if approvals.add(draft.incident_id, draft.version, user, env.now()):
         so_far.append(user)  # the decision log gets the approval that completes the count
     return len(so_far) >= env.config.approvals.required
 

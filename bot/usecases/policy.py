@@ -63,8 +63,8 @@ def may(
 
     For APPROVE, the reporter may not approve alone unless ``approvals.reporter_may_approve``: with
     one approval required theirs is refused; with two or more it counts as one of them, since the
-    others must be different people. ``approvals_so_far`` (who approved the draft version in hand)
-    is for rules that depend on the count.
+    others must be different people. ``approvals_so_far`` (who approved the version in hand) is
+    given for the count; today's rule does not depend on it.
     """
     allowed = getattr(roles, action.value)
     if allowed is not None and user not in allowed:
