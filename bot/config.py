@@ -189,6 +189,16 @@ class AppConfig(_Strict):
     # Where app.yaml was read from: relative paths above are resolved against it.
     base_dir: Path = Field(default=Path("."), exclude=True)
 
+    @model_validator(mode="after")
+    def _enough_approvers(self) -> AppConfig:
+        allowed = self.roles.approve
+        if allowed is not None and self.approvals.required > len(set(allowed)):
+            raise ValueError(
+                f"approvals.required is {self.approvals.required} but roles.approve lists "
+                f"{len(set(allowed))} person(s): no apology could ever be approved"
+            )
+        return self
+
     @field_validator("departments")
     @classmethod
     def _department_ids(cls, value: dict[str, Department]) -> dict[str, Department]:

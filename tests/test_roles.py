@@ -5,7 +5,7 @@ was never posted to is refused."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -86,6 +86,29 @@ def test_a_refusal_names_whom_to_ask() -> None:
     )
     assert policy.may(roles, Act.DECIDE, h.REVIEWER, _Incident()) is None
     assert policy.may(roles, Act.CLOSE, h.REPORTER, _Incident()) is None, "an absent role means anyone"
+
+
+def test_a_request_that_names_nobody_may_do_nothing() -> None:
+    for user in ("", "nobody", "<!channel>"):
+        for action in Act:
+            refusal = policy.may(Roles(), action, user, _Incident())
+            assert refusal is not None and "cannot tell who you are" in str(refusal), (user, action)
+    assert policy.may(Roles(), Act.DECIDE, h.DECIDER, _Incident()) is None
+
+
+def test_more_approvals_required_than_approvers_listed_is_refused_at_load(config: AppConfig) -> None:
+    with pytest.raises(ValidationError, match="no apology could ever be approved"):
+        AppConfig.model_validate(
+            {
+                **config.model_dump(exclude={"base_dir"}),
+                "roles": {"approve": [h.REVIEWER]},
+                "approvals": {"required": 2},
+            }
+        )
+    two = {"roles": {"approve": [h.REVIEWER, h.DECIDER]}, "approvals": {"required": 2}}
+    assert (
+        AppConfig.model_validate({**config.model_dump(exclude={"base_dir"}), **two}).approvals.required == 2
+    )
 
 
 @pytest.mark.parametrize(
@@ -236,5 +259,55 @@ def test_an_approval_sent_from_another_channel_changes_nothing(live_bot: DemoBot
     assert h.db_dump(bot.runtime.engine) == before, "a click from another channel changed the history"
     assert f"not from OOPS-{incident_id}'s thread" in _told(bot, start, h.REVIEWER)
 
-    _approve_from(bot, SUPPORT, "support", h.REVIEWER)  # support was told: its notice is a place of it
+    # Support was told, but a notice carries no button, and a channel's name is the payload's word:
+    # a click claiming to be from #support is refused too.
+    _approve_from(bot, SUPPORT, "support", h.REVIEWER)
+    _approve_from(bot, "C0EVIL", "support", h.REVIEWER)
+    assert h.db_dump(bot.runtime.engine) == before
+    _approve_from(bot, h.INCIDENT_CHANNEL, "oops", h.REVIEWER)  # from its thread: approved
     assert h.only_incident(bot).draft_approved
+
+
+def test_crafted_approvals_that_bend_where_they_came_from_change_nothing(sqlite_bot: DemoBot) -> None:
+    """A reviewer's crafted clicks: no channel but a view, any D… id, a view's metadata naming another
+    incident than the button, a value naming none while the block id names one. All refused."""
+    bot = sqlite_bot
+    h.walk_to_drafting(bot)
+    before = h.db_dump(bot.runtime.engine)
+    message, version, block, element = h.rendered_control(bot, ids.DRAFT_APPROVE)
+
+    def send(change: Callable[[dict[str, Any]], None]) -> None:
+        payload = h.block_actions_payload(bot, message, version, block, element, h.REVIEWER)
+        change(payload)
+        assert bot.driver.send(h.payload_body(payload)).ok
+        bot.settle()
+
+    def no_channel(p: dict[str, Any]) -> None:
+        p.pop("channel", None)
+        p["container"].pop("channel_id", None)
+        p["view"] = {"id": "V0FAKE", "type": "home", "callback_id": ""}
+
+    def any_dm(p: dict[str, Any]) -> None:
+        p["channel"] = {"id": "D0WHATEVER", "name": "directmessage"}
+        p["container"]["channel_id"] = "D0WHATEVER"
+
+    def view_elsewhere(p: dict[str, Any]) -> None:
+        p["channel"] = {"id": FINANCE, "name": "finance"}
+        p["container"]["channel_id"] = FINANCE
+        p["view"] = {
+            "id": "V0FAKE",
+            "type": "modal",
+            "callback_id": "x",
+            "private_metadata": '{"incident": 2}',
+        }
+
+    def value_names_none(p: dict[str, Any]) -> None:
+        p["channel"] = {"id": "C0EVIL", "name": "evil"}
+        p["container"]["channel_id"] = "C0EVIL"
+        p["actions"][0]["value"] = "nope"
+        p["actions"][0]["block_id"] = f"{p['actions'][0].get('block_id') or 'draft'}:1"
+
+    for change in (no_channel, any_dm, view_elsewhere, value_names_none):
+        send(change)
+        assert h.db_dump(bot.runtime.engine) == before, change.__name__
+    assert not h.only_incident(bot).draft_approved

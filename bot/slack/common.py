@@ -77,13 +77,33 @@ ON_INCIDENT = frozenset(
 )
 
 
+# Of those, the ones the bot also sends in a direct message (the retrospective reminder to a person).
+IN_DIRECT_MESSAGES = frozenset({ids.RETRO_START, ids.RETRO_MOVE})
+
+
+def clicked_incident(body: Body) -> int | None:
+    """The incident a button names, read as the steps read it: its value ("12" or "12:3"), else its
+    block id ("…:12"); never a view's metadata, which a crafted click could point elsewhere. None
+    when neither names one, or when they name two different incidents."""
+    action = (body.get("actions") or [{}])[0]
+    found: set[int] = set()
+    raw_value = str(action.get("value") or "").split(":")[0]
+    raw_block = str(action.get("block_id") or "").split(":")[-1]
+    for raw in (raw_value, raw_block):
+        try:
+            found.add(incident_id(raw))
+        except ValueError:
+            continue
+    return found.pop() if len(found) == 1 else None
+
+
 def misplaced(env: Env, body: Body) -> str | None:
     """Why a click on an incident's button is refused for where it came from, or None to go on.
 
     A payload may be crafted: one sent from another channel naming an incident's number must not
-    act on it. Accepted: the incident's own channel (its thread), a channel the bot posted its
-    notices or messages to, a direct message (D…), and a button with no channel at all, which Slack
-    sends only from the App Home or a modal the bot opened (after this same check). Modal
+    act on it. Accepted: a channel the bot posted the incident's messages to (its thread), and, for
+    the buttons the bot sends to people, a direct message. A click with no channel (the bot draws
+    no incident button in the Home tab or a modal), or naming no incident or two, is refused. Modal
     submissions carry the bot's own private_metadata and are not checked here.
     """
     actions = body.get("actions") or []
@@ -92,22 +112,25 @@ def misplaced(env: Env, body: Body) -> str | None:
     action_id = str(actions[0].get("action_id") or "")
     if action_id not in ON_INCIDENT and not action_id.startswith(ids.DECIDE_PREFIX):
         return None
-    incident = incident_of(body)
+    refused = "That button is not from an incident's thread, so I did nothing. Use it there."
+    incident = clicked_incident(body)
     if incident is None:
-        return None  # the step refuses a value that names no incident
+        return refused
     channel = body.get("channel") or {}
     channel_id = str(channel.get("id") or (body.get("container") or {}).get("channel_id") or "")
     if not channel_id:
-        return None if body.get("view") is not None else "I could not tell where that came from."
-    if channel_id.startswith("D"):
-        return None
+        return refused
     places = queries.places(env, incident)
     if places is None:
         return None  # no such incident here: the step says so
-    name = "#" + str(channel.get("name") or "")
-    if channel_id in places or (name != "#" and name in places):
+    if channel_id in places:
         return None
-    return f"That button is not from OOPS-{incident}'s thread or its notices, so I did nothing. Use it there."
+    message_ts = str(
+        (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts") or ""
+    )
+    if action_id in IN_DIRECT_MESSAGES and queries.sent_to_person(env, incident, channel_id, message_ts):
+        return None
+    return f"That button is not from OOPS-{incident}'s thread, so I did nothing. Use it there."
 
 
 def tell(env: Env, body: Body, text: str) -> None:

@@ -81,6 +81,12 @@ class Runs:
         """Stop trying: the run counts as finished, and says why it never posted."""
         self.finish(key, f"gave-up:{code}", now)
 
+    def keys_posted_at(self, ref: str) -> list[str]:
+        """The keys of the runs that made the post ``channel/ts`` (a click on it names where it was).
+        Read only on a click in a direct message; not indexed, the table holds one row per post."""
+        query = select(JobRun.key).where(JobRun.team_id == self.team, JobRun.ref == ref)
+        return list(self.session.exec(query))
+
     def done(self, keys: list[str]) -> set[str]:
         """Which of ``keys`` have finished runs (one query, for a sweep over many subjects)."""
         if not keys:

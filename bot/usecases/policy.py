@@ -6,6 +6,7 @@ buttons only hide. It answers with a sentence for the person who clicked, or Non
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -13,6 +14,8 @@ from typing import Protocol
 
 from bot.config import AppConfig, Approvals, Roles
 from bot.usecases.ports import UserError
+
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")  # a Slack user id, as Slack writes them
 
 
 class Act(StrEnum):
@@ -66,6 +69,8 @@ def may(
     others must be different people. ``approvals_so_far`` (who approved the version in hand) is
     given for the count; today's rule does not depend on it.
     """
+    if not USER_ID.match(user or ""):  # a crafted payload with no user, or not a person's id
+        return Refusal("I cannot tell who you are from that request, so I did nothing.")
     allowed = getattr(roles, action.value)
     if allowed is not None and user not in allowed:
         one = "one of them" if len(allowed) > 1 else "them"

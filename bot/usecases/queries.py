@@ -7,11 +7,15 @@ from typing import Any
 from bot.runbook.incident import Action
 from bot.runbook.model import Runbook
 from bot.snapshot import Snapshot
+from bot.store.runs import Runs
 from bot.store.tables import DecisionLog, Incident
 from bot.usecases import policy, snapshots
 from bot.usecases.context import Env, allow, get
 from bot.usecases.policy import Act
 from bot.usecases.ports import UserError
+
+# The runs that send an incident's reminder to a person (bot.usecases.retro_followup): key prefixes.
+DM_RUNS = ("retro-dm:", "retro-again-dm:")
 
 
 def snapshot(env: Env, incident_id: int) -> Snapshot:
@@ -54,15 +58,16 @@ def refusal(env: Env, incident_id: int, action: Action, user: str = "") -> str |
 
 
 def places(env: Env, incident_id: int) -> frozenset[str] | None:
-    """The channels the bot posted the incident to (its thread, its posts, the department notices
-    delivered), as stored: ids, or a configured ``#name``. None when there is no such incident here."""
+    """The channels the bot posted the incident's messages to (its thread and its posts), as ids
+    Slack gave back. Department notices carry no button, so their channels are not among them (and
+    a configured ``#name`` would match any channel a payload claims that name for). None when there
+    is no such incident here."""
     with env.read() as repo:
         incident = repo.incident(incident_id)
         if incident is None:
             return None
         posts = {post.channel for post in repo.posts(incident_id).values()}
-        notices = {n.channel for n in repo.notices(incident_id) if n.ts is not None}
-    return frozenset({incident.channel, *posts, *notices} - {""})
+    return frozenset({incident.channel, *posts} - {""})
 
 
 def answers(env: Env, incident_id: int) -> tuple[Runbook, dict[str, Any]]:
@@ -74,3 +79,13 @@ def answers(env: Env, incident_id: int) -> tuple[Runbook, dict[str, Any]]:
 def decision_log(env: Env, incident_id: int) -> list[DecisionLog]:
     with env.read() as repo:
         return repo.decision_log(incident_id)
+
+
+def sent_to_person(env: Env, incident_id: int, channel: str, ts: str) -> bool:
+    """Whether the message ``ts`` in the direct message ``channel`` is a reminder the bot sent a person
+    about this incident (the runs that posted them record where)."""
+    if not channel or not ts:
+        return False
+    with env.read() as repo:
+        keys = Runs(repo).keys_posted_at(f"{channel}/{ts}")
+    return any(key.split(":")[1:2] == [str(incident_id)] for key in keys if key.startswith(DM_RUNS))
