@@ -111,6 +111,28 @@ def test_snooze_moves_the_reminder_to_the_day_it_was_snoozed_to(sqlite_bot: Demo
     assert item.id is not None
 
 
+def test_a_crafted_snooze_naming_another_message_redraws_nothing(sqlite_bot: DemoBot) -> None:
+    """Snooze redraws the reminder it was pressed in; a payload pointing it at the incident's header
+    snoozes the item (anyone may) but leaves that message as it was."""
+    bot = sqlite_bot
+    due = r.tomorrow(bot)
+    r.close_with_action(bot, due)
+    r.set_clock(bot, r.at_local(bot, due, 10))
+    assert _sweep(bot) == 1
+    [dm] = _action_dms(bot)
+    header = h.posted(bot, h.only_incident(bot).id or 0, "header")
+    before = h.blocks_text(header)
+    message, version, block, element = h.rendered_control(bot, ids.ACTION_SNOOZE)
+    assert message.ts == dm.ts, "the owner's reminder carries the Snooze button"
+    payload = h.block_actions_payload(bot, message, version, block, element, OWNER)
+    payload["container"].update({"channel_id": header.channel, "message_ts": header.ts})
+    assert bot.driver.send(h.payload_body(payload)).ok
+    bot.settle()
+    assert _item(bot).snoozed_until is not None
+    after = bot.emulator.message(header.channel, header.ts)
+    assert after is not None and h.blocks_text(after) == before
+
+
 def test_an_overdue_item_is_repeated_a_week_later_not_before(sqlite_bot: DemoBot) -> None:
     bot = sqlite_bot
     due = r.tomorrow(bot)

@@ -200,8 +200,10 @@ def snooze(env: Env, item_id: int, days: int, user: str, shown: PostRef | None) 
                 f"{item.text} until {item.snoozed_until}",
             )
         incident = repo.incident(item.incident_id)
+        sent = set(ActionItems(repo).reminders_sent(item_id))
     view = _reminder(env, item, incident, today(env, now))
-    if shown is not None:
+    # Only a reminder of this item is redrawn: a crafted click naming another message changes nothing.
+    if shown is not None and f"{shown.channel}/{shown.ts}" in sent:
         env.messenger.edit(shown, view, _marker(item))
     return view
 
