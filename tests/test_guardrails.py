@@ -10,6 +10,8 @@ import pytest
 from bot.config import AppConfig
 from bot.drafting import BODY_MAX, DraftRequest, load_prompts
 from bot.runbook.guardrails import SUBJECT_LIMIT, Finding, check, rules_broken
+from bot.store.tables import Incident
+from bot.usecases import draft_checks
 
 BRAND_OFFER = "10% off your next kit with the code SORRY10"
 OK_SUBJECT = "A correction: our welcome email went to the wrong list"
@@ -286,3 +288,64 @@ def test_the_template_drafts_of_the_seed_stories_break_no_guardrail(
         assert found == [], (draft.subject, draft.body)
         assert ("To make up for it" in draft.body) is bool(offer), draft.body
         assert not offer or offer.lower() in draft.body.lower()
+
+
+# (id, decision, offer stored with it, extra body text, rules expected)
+INCIDENT_CASES: list[tuple[str, str | None, str, str, list[str]]] = [
+    ("undecided, a mention", None, "", "<!channel>", ["ping"]),
+    ("no action, blame", "no_action", "", "It was Marc's fault.", ["blame"]),
+    ("no action, a placeholder", "no_action", "", "Dear [Name],", ["placeholder"]),
+    ("undecided, an offer has nothing to check against", None, "", "Use SAVE50 for 50% off.", []),
+    ("correct, an offer", "correct", "", "Use SAVE50 for 50% off.", ["offer"]),
+    ("big, the stored default offered", "make_it_big", BRAND_OFFER, f"{BRAND_OFFER}.", []),
+    ("big, the stored default left out", "make_it_big", BRAND_OFFER, "", ["offer"]),
+    ("big, emptied: no offer made", "make_it_big", "", "", []),
+    ("big, emptied: an offer made anyway", "make_it_big", "", f"{BRAND_OFFER}.", ["offer"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("decision", "offer", "extra", "rules"),
+    [pytest.param(d, o, t, r, id=i) for i, d, o, t, r in INCIDENT_CASES],
+)
+def test_an_incidents_draft_is_checked_whatever_the_decision_and_offers_what_the_drafter_was_told(
+    config: AppConfig, decision: str | None, offer: str, extra: str, rules: list[str]
+) -> None:
+    """Placeholders, pings and blame do not depend on the decision; the offer rule checks against the
+    offer the drafter makes for the same incident (DraftRequest.chosen_offer)."""
+    brand = config.brand.model_copy(update={"default_offer": BRAND_OFFER})
+    config = config.model_copy(update={"brand": brand})
+    incident = Incident(decision=decision, offer=offer)
+    assert rules_broken(draft_checks.findings(config, incident, OK_SUBJECT, f"{OK_BODY}\n\n{extra}")) == rules
+
+
+@pytest.mark.parametrize(
+    ("decision", "offer"),
+    [
+        ("correct", ""),
+        ("make_it_big", BRAND_OFFER),
+        ("make_it_big", f"{BRAND_OFFER}, and free delivery"),
+        ("make_it_big", ""),
+    ],
+)
+def test_the_drafters_draft_for_an_incident_passes_that_incidents_checks(
+    config: AppConfig, decision: str, offer: str
+) -> None:
+    """The drafter and the guardrails read the incident's offer the same way, so neither refuses the
+    other's draft: the stored default, an offer added to it, and an offer emptied in the modal."""
+    brand = config.brand.model_copy(update={"default_offer": BRAND_OFFER})
+    config = config.model_copy(update={"brand": brand})
+    incident = Incident(decision=decision, offer=offer)
+    request = DraftRequest.for_brand(
+        brand,
+        incident_ref="OOPS-1",
+        title="Welcome email sent to existing customers",
+        runbook_name="Email campaign",
+        scale="big",
+        decision=decision,
+        what_was_fixed="We took existing customers out of the welcome flow",
+        offer=incident.offer,
+    )
+    draft = load_prompts(config.prompts_path).template_draft(request)
+    assert draft_checks.findings(config, incident, draft.subject, draft.body) == [], draft.body
+    assert (offer.lower() in draft.body.lower()) if offer else "SORRY10" not in draft.body
