@@ -10,6 +10,8 @@ import pytest
 from bot.config import AppConfig
 from bot.drafting import BODY_MAX, DraftRequest, load_prompts
 from bot.runbook.guardrails import SUBJECT_LIMIT, Finding, check, rules_broken
+from bot.store.tables import Incident
+from bot.usecases import draft_checks
 
 BRAND_OFFER = "10% off your next kit with the code SORRY10"
 OK_SUBJECT = "A correction: our welcome email went to the wrong list"
@@ -39,11 +41,47 @@ BODY_CASES: list[tuple[str, str, str | None]] = [
     ("XXX", "We refunded XXX orders.", "placeholder"),
     ("insert", "It happened on <insert date>.", "placeholder"),
     ("plain brackets of a number", "Orders [1] and [2] were late.", None),
+    ("first name placeholder", "Hi [First name],", "placeholder"),
+    ("snake case placeholder", "Hi [first_name],", "placeholder"),
+    ("date placeholder", "It happened on [Date].", "placeholder"),
+    ("customer placeholder", "Dear [Customer],", "placeholder"),
+    ("company placeholder", "From all of us at [Company].", "placeholder"),
+    ("insert placeholder", "[Insert the refund date here]", "placeholder"),
+    ("TBD in brackets", "Refunds go out on [tbd].", "placeholder"),
+    ("ellipsis in brackets", "We also [...] the list.", "placeholder"),
+    ("single-brace placeholder", "Hi {first_name},", "placeholder"),
+    ("single-brace name", "Hi { name },", "placeholder"),
+    ("percent merge tag", "Hi %FIRSTNAME%,", "placeholder"),
+    ("a bracketed tag is text", "[URGENT] Your order update", None),
+    ("a newsletter tag is text", "You get [Newsletter] emails from us.", None),
+    ("a markdown link is text", "Read more [here](https://example.com/status).", None),
+    ("percentages are not a merge tag", "About 10% of orders, not 50%, were late.", None),
     ("todo in lower case is a word", "Your todo list is safe.", None),
     ("our intern", "Our intern sent it by mistake.", "blame"),
     ("human error by", "It was human error by the marketing lead.", "blame"),
     ("someone's fault", "It was Marc's fault.", "blame"),
-    ("blame", "We blame the new system.", "blame"),
+    ("blame aimed at a name", "We blame Marc for this.", "blame"),
+    ("blame aimed at him", "Please don't blame him.", "blame"),
+    ("blame on a colleague", "It was blamed on a colleague.", "blame"),
+    ("a name is to blame", "Marc is to blame.", "blame"),
+    ("the supplier is to blame", "The supplier is to blame.", "blame"),
+    ("someone's mistake", "It was Priya's mistake.", "blame"),
+    ("someone's error", "It was the intern's error.", "blame"),
+    ("our junior", "Our junior set it up.", "blame"),
+    ("our new hire", "Our new hire picked the list.", "blame"),
+    ("human error on the part of", "It was human error on the part of a designer.", "blame"),
+    ("a colleague accidentally", "A colleague accidentally sent it twice.", "blame"),
+    ("one of our team sent it", "One of our team sent it to everyone.", "blame"),
+    ("blaming a system names nobody", "We blame the new system.", None),
+    ("we take the blame", "We take the blame for this.", None),
+    ("nobody to blame but us", "Nobody is to blame but us.", None),
+    ("no one to blame but us", "No one is to blame but us.", None),
+    ("we are to blame", "We are to blame.", None),
+    ("the fault of our process", "It was the fault of our process, which we have changed.", None),
+    ("human error on our part", "It was human error on our part.", None),
+    ("yesterday's error is a day", "Yesterday's error is fixed.", None),
+    ("a colleague will call", "A colleague from support will call you.", None),
+    ("our team fixed it", "One of our team fixed it within the hour.", None),
     ("an employee", "An employee picked the wrong list.", "blame"),
     ("a colleague", "A colleague pressed send too early.", "blame"),
     ("our fault is candid", "This is our fault and we are sorry.", None),
@@ -76,6 +114,9 @@ def test_each_body_rule_fires_on_its_text_and_only_there(extra: str, rule: str |
         pytest.param("Sorry [Name], our mistake", "placeholder", id="placeholder"),
         pytest.param("Sorry: the intern's fault", "blame", id="blame"),
         pytest.param("<!here> we are sorry", "ping", id="ping"),
+        pytest.param("SUMMER25 links broken: fixed", None, id="a campaign name is no offer"),
+        pytest.param("[URGENT] A correction to our email", None, id="a bracketed tag"),
+        pytest.param("Use SUMMER25 for 25% off", "offer", id="an offer in the subject"),
         pytest.param("x" * SUBJECT_LIMIT, None, id="80 characters"),
         pytest.param("x" * (SUBJECT_LIMIT + 1), "subject_length", id="81 characters"),
     ],
@@ -106,6 +147,41 @@ OFFER_CASES: list[tuple[str, str, str, str, str | None]] = [
     ("big, brand offer instead", "make_it_big", "A free month", f"{BRAND_OFFER}.", "offer"),
     ("big, no offer decided", "make_it_big", "", "", None),
     ("big, offer though none decided", "make_it_big", "", "Use SORRY10.", "offer"),
+    (
+        "big, decided offer adds to the brand's",
+        "make_it_big",
+        f"{BRAND_OFFER}, and free delivery",
+        f"To make up for it: {BRAND_OFFER}, and free delivery.",
+        None,
+    ),
+    (
+        "big, decided offer adds to it, in other case",
+        "make_it_big",
+        f"{BRAND_OFFER}, and free delivery",
+        f"To make up for it: {BRAND_OFFER.upper()},  AND   free delivery.",
+        None,
+    ),
+    (
+        "big, the addition left out",
+        "make_it_big",
+        f"{BRAND_OFFER}, and free delivery",
+        f"To make up for it: {BRAND_OFFER}.",
+        "offer",
+    ),
+    ("correct, an order number", "correct", "", "Order ABC123 went out with UPS2.", None),
+    ("correct, a virus name", "correct", "", "Nothing to do with COVID19.", None),
+    ("correct, a cue in another sentence", "correct", "", "Use the app. ABC123 has shipped.", None),
+    ("correct, a voucher", "correct", "", "Here is a voucher: SPRING20.", "offer"),
+    ("correct, a coupon", "correct", "", "Your coupon SAVE15 works.", "offer"),
+    ("correct, the code word", "correct", "", "Enter the code THANKS5 at checkout.", "offer"),
+    ("correct, the brand's code alone", "correct", "", "SORRY10 still works.", "offer"),
+    (
+        "big, the brand's code without a cue",
+        "make_it_big",
+        BRAND_OFFER,
+        f"{BRAND_OFFER}. SORRY10 is yours.",
+        None,
+    ),
 ]
 
 
@@ -212,3 +288,64 @@ def test_the_template_drafts_of_the_seed_stories_break_no_guardrail(
         assert found == [], (draft.subject, draft.body)
         assert ("To make up for it" in draft.body) is bool(offer), draft.body
         assert not offer or offer.lower() in draft.body.lower()
+
+
+# (id, decision, offer stored with it, extra body text, rules expected)
+INCIDENT_CASES: list[tuple[str, str | None, str, str, list[str]]] = [
+    ("undecided, a mention", None, "", "<!channel>", ["ping"]),
+    ("no action, blame", "no_action", "", "It was Marc's fault.", ["blame"]),
+    ("no action, a placeholder", "no_action", "", "Dear [Name],", ["placeholder"]),
+    ("undecided, an offer has nothing to check against", None, "", "Use SAVE50 for 50% off.", []),
+    ("correct, an offer", "correct", "", "Use SAVE50 for 50% off.", ["offer"]),
+    ("big, the stored default offered", "make_it_big", BRAND_OFFER, f"{BRAND_OFFER}.", []),
+    ("big, the stored default left out", "make_it_big", BRAND_OFFER, "", ["offer"]),
+    ("big, emptied: no offer made", "make_it_big", "", "", []),
+    ("big, emptied: an offer made anyway", "make_it_big", "", f"{BRAND_OFFER}.", ["offer"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("decision", "offer", "extra", "rules"),
+    [pytest.param(d, o, t, r, id=i) for i, d, o, t, r in INCIDENT_CASES],
+)
+def test_an_incidents_draft_is_checked_whatever_the_decision_and_offers_what_the_drafter_was_told(
+    config: AppConfig, decision: str | None, offer: str, extra: str, rules: list[str]
+) -> None:
+    """Placeholders, pings and blame do not depend on the decision; the offer rule checks against the
+    offer the drafter makes for the same incident (DraftRequest.chosen_offer)."""
+    brand = config.brand.model_copy(update={"default_offer": BRAND_OFFER})
+    config = config.model_copy(update={"brand": brand})
+    incident = Incident(decision=decision, offer=offer)
+    assert rules_broken(draft_checks.findings(config, incident, OK_SUBJECT, f"{OK_BODY}\n\n{extra}")) == rules
+
+
+@pytest.mark.parametrize(
+    ("decision", "offer"),
+    [
+        ("correct", ""),
+        ("make_it_big", BRAND_OFFER),
+        ("make_it_big", f"{BRAND_OFFER}, and free delivery"),
+        ("make_it_big", ""),
+    ],
+)
+def test_the_drafters_draft_for_an_incident_passes_that_incidents_checks(
+    config: AppConfig, decision: str, offer: str
+) -> None:
+    """The drafter and the guardrails read the incident's offer the same way, so neither refuses the
+    other's draft: the stored default, an offer added to it, and an offer emptied in the modal."""
+    brand = config.brand.model_copy(update={"default_offer": BRAND_OFFER})
+    config = config.model_copy(update={"brand": brand})
+    incident = Incident(decision=decision, offer=offer)
+    request = DraftRequest.for_brand(
+        brand,
+        incident_ref="OOPS-1",
+        title="Welcome email sent to existing customers",
+        runbook_name="Email campaign",
+        scale="big",
+        decision=decision,
+        what_was_fixed="We took existing customers out of the welcome flow",
+        offer=incident.offer,
+    )
+    draft = load_prompts(config.prompts_path).template_draft(request)
+    assert draft_checks.findings(config, incident, draft.subject, draft.body) == [], draft.body
+    assert (offer.lower() in draft.body.lower()) if offer else "SORRY10" not in draft.body

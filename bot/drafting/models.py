@@ -54,12 +54,18 @@ class DraftRequest(BaseModel):
 
     @property
     def chosen_offer(self) -> str | None:
-        """The offer to make: only for make_it_big; the incident's own when one was given (an empty one
-        means the team chose no offer), else the brand's default."""
-        if self.decision != "make_it_big":
-            return None
-        offer = self.default_offer if self.offer is None else self.offer
-        return offer.strip() or None if offer else None
+        """The offer to make (see ``chosen_offer``)."""
+        return chosen_offer(self.decision, self.offer, self.default_offer)
+
+
+def chosen_offer(decision: str | None, offer: str | None, default_offer: str | None) -> str | None:
+    """The offer to make: only for make_it_big; the incident's own when one was given (an empty one
+    means the team chose no offer), else the brand's default. One function, so the drafter and the
+    guardrails (bot/usecases/draft_checks.py) agree on what the draft must offer."""
+    if decision != "make_it_big":
+        return None
+    chosen = default_offer if offer is None else offer
+    return chosen.strip() or None if chosen else None
 
 
 class Draft(BaseModel):

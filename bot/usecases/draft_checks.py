@@ -4,21 +4,20 @@ hides Approve and says why) and for the approve use case (which refuses), so nei
 from __future__ import annotations
 
 from bot.config import AppConfig
+from bot.drafting.models import chosen_offer
 from bot.runbook.guardrails import Finding, check
-from bot.runbook.model import Decision
 from bot.store.tables import Incident
 
 
 def findings(config: AppConfig, incident: Incident, subject: str, body: str) -> list[Finding]:
-    """What stops this draft from being approved for the incident's decision; empty when nothing does.
-    A draft with no apology decided (no action, or none yet) has nothing to check against."""
-    if incident.decision not in (Decision.correct.value, Decision.make_it_big.value):
-        return []
+    """What stops this draft from being approved; empty when nothing does. Placeholders, pings, blame
+    and lengths are checked whatever the decision; the offer rule only once an apology is decided,
+    against the offer the drafter was told to make (the brand's default when none was given)."""
     return check(
         subject,
         body,
         decision=incident.decision,
-        decided_offer=incident.offer,
+        decided_offer=chosen_offer(incident.decision, incident.offer, config.brand.default_offer),
         brand_offer=config.brand.default_offer,
         body_max=config.drafting.max_body_chars,
     )
