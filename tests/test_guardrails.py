@@ -233,7 +233,13 @@ def test_the_template_drafts_of_the_demo_story_break_no_guardrail(
         attempt=attempt,
     )
     draft = prompts.template_draft(request)
-    findings = check(
+    assert _findings(config, draft, decision, offer) == [], (draft.subject, draft.body)
+    assert ("SORRY10" in draft.body) is (decision == "make_it_big")
+
+
+def _findings(config: AppConfig, draft: Any, decision: str, offer: str) -> list[Any]:
+    """The guardrails' findings on a template draft, with the team's settings."""
+    return check(
         draft.subject,
         draft.body,
         decision=decision,
@@ -241,8 +247,6 @@ def test_the_template_drafts_of_the_demo_story_break_no_guardrail(
         brand_offer=config.brand.default_offer,
         body_max=config.drafting.max_body_chars,
     )
-    assert findings == [], (draft.subject, draft.body)
-    assert ("SORRY10" in draft.body) is (decision == "make_it_big")
 
 
 # The issue's seed stories: (title, what was fixed, decision, offer decided).
@@ -277,15 +281,7 @@ def test_the_template_drafts_of_the_seed_stories_break_no_guardrail(
             attempt=attempt,
         )
         draft = prompts.template_draft(request)
-        found = check(
-            draft.subject,
-            draft.body,
-            decision=decision,
-            decided_offer=offer,
-            brand_offer=config.brand.default_offer,
-            body_max=config.drafting.max_body_chars,
-        )
-        assert found == [], (draft.subject, draft.body)
+        assert _findings(config, draft, decision, offer) == [], (draft.subject, draft.body)
         assert ("To make up for it" in draft.body) is bool(offer), draft.body
         assert not offer or offer.lower() in draft.body.lower()
 

@@ -20,6 +20,11 @@ from bot.scheduling import build_scheduler, install_recurring, jobs, weekly_job_
 from bot.scheduling.scheduler import SWEEP_JOB
 from bot.store import make_engine, migrate
 
+try:  # tests/ may or may not become a package; work either way
+    from tests.together import at_once
+except ImportError:
+    from together import at_once  # type: ignore[no-redef]
+
 TZ = "Europe/London"
 TEAM = "T0WHEY"
 
@@ -127,24 +132,13 @@ def test_schedulers_starting_together_on_a_new_database_all_start(database_url: 
     migrate(setup)  # our tables; the job table is APScheduler's, made by the first scheduler
     setup.dispose()
     engines = [make_engine(database_url) for _ in range(3)]
-    barrier = threading.Barrier(len(engines))
-    errors: list[BaseException] = []
-    started: list[BackgroundScheduler] = []
 
-    def start(engine: Engine) -> None:
-        barrier.wait()
-        try:
-            scheduler = build_scheduler(engine)
-            scheduler.start(paused=True)
-            started.append(scheduler)
-        except BaseException as exc:  # collected: a failure in a thread must fail the test
-            errors.append(exc)
+    def start(engine: Engine) -> BackgroundScheduler:
+        scheduler = build_scheduler(engine)
+        scheduler.start(paused=True)
+        return scheduler
 
-    threads = [threading.Thread(target=start, args=(e,)) for e in engines]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    started, errors = at_once(start, engines, timeout=60)
     try:
         assert errors == [], errors
         assert len(started) == len(engines)

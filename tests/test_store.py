@@ -29,6 +29,11 @@ from bot.store.fleet import Fleet
 from bot.store.search import made_by_migration
 from bot.store.tables import Incident, UTCDateTime
 
+try:  # tests/ may or may not become a package; work either way
+    from tests.together import at_once
+except ImportError:
+    from together import at_once  # type: ignore[no-redef]
+
 TEAM = "T0WHEY"  # the emulator's workspace: rows are always written for one
 
 JOB_TABLE = "apscheduler_jobs"
@@ -187,21 +192,7 @@ def test_replicas_starting_together_on_a_new_database_migrate_it_once(database_u
     """Two processes (here threads, each with its own engine and connections) start on an empty
     database at the same moment: one migrates, the other waits and finds it done; neither fails."""
     engines = [make_engine(database_url) for _ in range(3)]
-    barrier = threading.Barrier(len(engines))
-    errors: list[BaseException] = []
-
-    def start(engine: Engine) -> None:
-        barrier.wait()
-        try:
-            migrate(engine)
-        except BaseException as exc:  # collected: a failure in a thread must fail the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start, args=(e,)) for e in engines]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    _, errors = at_once(migrate, engines)
     try:
         assert errors == [], errors
         assert _differences(engines[0]) == []
