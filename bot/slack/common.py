@@ -45,18 +45,14 @@ def env_of(deps: Deps, body: Body, context: BoltContext, client: WebClient) -> E
 
 
 def incident_of(body: Body) -> int | None:
-    """The incident a payload names: a button's value, a select's block id, or a modal's metadata."""
+    """The incident a payload names: a modal's metadata, else what its button names (clicked_incident)."""
     view = body.get("view")
     if view is not None and "incident" in metadata(view):
-        value: Any = metadata(view)["incident"]
-    else:
-        action = (body.get("actions") or [{}])[0]
-        raw = action.get("value")  # "12", or "12:3" (incident:version)
-        value = str(raw).split(":")[0] if raw else str(action.get("block_id") or "").split(":")[-1]
-    try:
-        return incident_id(value)
-    except ValueError:
-        return None
+        try:
+            return incident_id(metadata(view)["incident"])
+        except ValueError:
+            return None
+    return clicked_incident(body)
 
 
 # Buttons that act on an incident: accepted only where the bot put them (see misplaced).

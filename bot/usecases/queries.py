@@ -13,9 +13,7 @@ from bot.usecases import policy, snapshots
 from bot.usecases.context import Env, allow, get
 from bot.usecases.policy import Act
 from bot.usecases.ports import UserError
-
-# The runs that send an incident's reminder to a person (bot.usecases.retro_followup): key prefixes.
-DM_RUNS = ("retro-dm:", "retro-again-dm:")
+from bot.usecases.retro_followup import DM_JOBS
 
 
 def snapshot(env: Env, incident_id: int) -> Snapshot:
@@ -88,4 +86,4 @@ def sent_to_person(env: Env, incident_id: int, channel: str, ts: str) -> bool:
         return False
     with env.read() as repo:
         keys = Runs(repo).keys_posted_at(f"{channel}/{ts}")
-    return any(key.split(":")[1:2] == [str(incident_id)] for key in keys if key.startswith(DM_RUNS))
+    return any(key.split(":")[1:2] == [str(incident_id)] for key in keys if key.split(":")[0] in DM_JOBS)

@@ -28,6 +28,8 @@ from bot.usecases.ports import HEADER, REMINDER, Marker, PostRef, Undelivered
 from bot.usecases.thread import Thread
 
 log = logging.getLogger(__name__)
+# The jobs that send the reminder to each person, first and again: their run keys start with these.
+DM_JOBS = ("retro-dm", "retro-again-dm")
 
 FIRST, AGAIN = "first", "again"
 
@@ -123,7 +125,7 @@ def remind_people(env: Env, incident_id: int, round_: str = FIRST) -> int:
     with env.read() as repo:
         to = people(repo, incident)
     assert incident.retro_at is not None
-    job = "retro-dm" if round_ == FIRST else "retro-again-dm"
+    job = DM_JOBS[0] if round_ == FIRST else DM_JOBS[1]
     # The marker names the cycle: after Move it, a look for a lost post must not find the old one.
     marker = Marker(incident_id, f"{job}:{_stamp(incident.retro_at)}")
     sent = 0
@@ -230,7 +232,7 @@ def settle(env: Env, incident_id: int, retro_at: datetime | None) -> int:
             return 0
         keys = [(f"retro-again:{incident_id}:{stamp}", "retro-again")]
         for user in people(repo, incident):
-            keys += [(f"{job}:{incident_id}:{user}:{stamp}", job) for job in ("retro-dm", "retro-again-dm")]
+            keys += [(f"{job}:{incident_id}:{user}:{stamp}", job) for job in DM_JOBS]
         found = [(Runs(repo).get(key), part) for key, part in keys]
     held = incident.status == Status.CLOSED
     view = RetroSettled(incident.ref, held, None if held else incident.retro_at, env.config.team.tz)
